@@ -1,0 +1,29 @@
+//! `mailcite-archive`: the source of truth of a mailcite archive.
+//!
+//! It owns everything between a leaked container on disk and a verified,
+//! content-addressed copy of each message:
+//!
+//! * [`source`]: finding containers (mbox, Maildir, MH, single files, trees,
+//!   compressed files), detecting their format by content and splitting them
+//!   into raw messages with their byte offsets;
+//! * [`message`]: parsing a raw message into the metadata the catalog keeps;
+//! * [`store`]: the append-only, zstd-compressed, SHA-256-addressed object store;
+//! * [`catalog`]: the SQLite catalog of messages, occurrences and sources;
+//! * [`ingest`]: the import pipeline tying them together with its accounting.
+//!
+//! The search index is derived from this crate's data by `mailcite-index`.
+#![deny(missing_docs)]
+
+pub mod archive;
+pub mod catalog;
+pub mod digest;
+pub mod error;
+pub mod ingest;
+pub mod message;
+pub mod source;
+pub mod store;
+pub mod verify;
+
+pub use archive::Archive;
+pub use digest::Digest;
+pub use error::{Error, Result};

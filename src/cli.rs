@@ -1,0 +1,124 @@
+//! Command-line definitions (clap types only).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+Exit status:
+  0  success (for `search`: at least one hit)
+  1  `search` found nothing
+  2  error: unreadable input path, unwritable or incompatible archive, bad query
+
+The archive is the directory given by --archive, else $MAILCITE_ARCHIVE, else
+./mailcite-archive. It holds the raw messages (content-addressed, compressed),
+the SQLite catalog of where every copy came from, and the search index.";
+
+/// mailcite: import leaked email without losing a message, search it,
+/// check it, and cite it.
+#[derive(Parser, Debug)]
+#[command(name = "mailcite", version, about, long_about = None, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Archive directory [env: MAILCITE_ARCHIVE] [default: ./mailcite-archive]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub archive: Option<PathBuf>,
+
+    /// No progress bars or chatter on stderr.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
+    /// When to colour output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// When to use colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal only.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Import mbox files, Maildir and MH folders, .eml files and whole trees
+    /// of them (compressed or not) into the archive.
+    #[command(long_about = IMPORT_HELP)]
+    Import(ImportArgs),
+    /// Show what the archive holds: messages, copies, sources, dates, sizes.
+    Stats(StatsArgs),
+    /// Re-read every stored message and check it still hashes to its id.
+    /// Exit status 1 when a problem is found.
+    Verify(VerifyArgs),
+}
+
+const IMPORT_HELP: &str = "\
+Import mbox files, Maildir and MH folders, .eml files and whole trees of them
+into the archive.
+
+Formats are detected by content, not by name: mbox (mboxo, mboxrd, mboxcl,
+mboxcl2), MMDF, Maildir and Maildir++ (cur/ and new/, flags and folders
+recorded), MH folders, single message files of any name, directories of
+one-message-per-file (the Enron layout), in any mix and depth, each possibly
+compressed with gzip, xz, bzip2 or zstd. Files that are not mail are skipped
+and listed with the reason.
+
+Every message found is accounted for: imported (new bytes, stored under their
+SHA-256), duplicate (the same bytes are already in the archive; this copy's
+location is recorded too), or failed (with its index, byte offset and reason).
+Importing the same files again adds nothing. An interrupted import can simply
+be run again: it resumes and ends with the same archive.
+
+Examples:
+  mailcite import leak/                      everything under leak/
+  mailcite import inbox.mbox.gz ~/Maildir    a compressed mbox and a Maildir
+  mailcite --archive case42 import dump/     into the archive ./case42
+  mailcite import --json leak/ > report.json per-container accounting as JSON";
+
+/// Arguments of `import`.
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// Files and directories to import.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Treat every mbox as this variant instead of detecting it.
+    #[arg(long, value_name = "VARIANT", value_parser = ["mboxo", "mboxrd", "mboxcl", "mboxcl2"])]
+    pub mbox_variant: Option<String>,
+
+    /// Print the accounting as JSON (schema in docs/json-schema.md).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Show every failure and warning, not only the first few per container.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+/// Arguments of `stats`.
+#[derive(Args, Debug)]
+pub struct StatsArgs {
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Also list every source container with its counts.
+    #[arg(long)]
+    pub sources: bool,
+}
+
+/// Arguments of `verify`.
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,17 @@
+//! One module per subcommand.
+
+mod import;
+mod stats;
+mod verify;
+
+use crate::cli::Command;
+use crate::{Context, Outcome};
+
+/// Runs one command.
+pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<Outcome> {
+    match cmd {
+        Command::Import(a) => import::run(ctx, a),
+        Command::Stats(a) => stats::run(ctx, a),
+        Command::Verify(a) => verify::run(ctx, a),
+    }
+}

@@ -1,0 +1,6 @@
+//! Integration tests: the real `mailcite` binary on the sample leak shipped
+//! in `examples/`, on mailboxes written by the tests, and on the real corpora
+//! in `../shared/corpora` (see `support::shared`).
+
+mod import;
+mod support;
