@@ -55,6 +55,12 @@ pub enum Command {
     Import(ImportArgs),
     /// Show what the archive holds: messages, copies, sources, dates, sizes.
     Stats(StatsArgs),
+    /// Show one message: headers, decoded text, attachments, and where every
+    /// copy of it came from.
+    #[command(long_about = SHOW_HELP)]
+    Show(ShowArgs),
+    /// Show the conversation a message belongs to, as an indented tree.
+    Thread(ThreadArgs),
     /// Re-read every stored message and check it still hashes to its id.
     /// Exit status 1 when a problem is found.
     Verify(VerifyArgs),
@@ -113,6 +119,46 @@ pub struct StatsArgs {
     /// Also list every source container with its counts.
     #[arg(long)]
     pub sources: bool,
+}
+
+const SHOW_HELP: &str = "\
+Show one message: headers (dates in the zone they were written in), the
+decoded text (HTML converted to text; nothing remote is ever loaded), the
+attachments, and every occurrence: the container, message index, byte offset
+and From_ line of each copy found.
+
+ID is the message's SHA-256, a unique prefix of it (at least 8 hex digits), or
+its Message-ID (with or without <>).
+
+Examples:
+  mailcite show 3f2a9c1e
+  mailcite show '<harbour-1@borealis-shipping.example>'
+  mailcite show 3f2a9c1e --raw > original.eml";
+
+/// Arguments of `show`.
+#[derive(Args, Debug)]
+pub struct ShowArgs {
+    /// SHA-256, unique prefix (8+ hex digits) or Message-ID.
+    pub id: String,
+
+    /// Write the original bytes, exactly as stored, to stdout.
+    #[arg(long, conflicts_with = "json")]
+    pub raw: bool,
+
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `thread`.
+#[derive(Args, Debug)]
+pub struct ThreadArgs {
+    /// Any message of the conversation: SHA-256, prefix or Message-ID.
+    pub id: String,
+
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `verify`.

@@ -35,9 +35,15 @@ CREATE TABLE messages (
   attachments INTEGER NOT NULL DEFAULT 0,
   charset_fallbacks TEXT, warnings TEXT,
   parse_ok INTEGER NOT NULL,
-  import_run INTEGER NOT NULL
+  import_run INTEGER NOT NULL,
+  thread INTEGER NOT NULL
 );
 CREATE INDEX messages_message_id ON messages(message_id);
+CREATE INDEX messages_thread ON messages(thread);
+CREATE TABLE thread_ids (message_id TEXT PRIMARY KEY, thread INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX thread_ids_thread ON thread_ids(thread);
+CREATE TABLE thread_subjects (subject TEXT PRIMARY KEY, thread INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX thread_subjects_thread ON thread_subjects(thread);
 CREATE INDEX messages_date ON messages(date_utc);
 CREATE TABLE addresses (
   message INTEGER NOT NULL, role TEXT NOT NULL, pos INTEGER NOT NULL,
@@ -179,6 +185,8 @@ pub struct MessageRow {
     pub warnings: Vec<String>,
     /// Whether mail-parser could parse it.
     pub parse_ok: bool,
+    /// Thread number (see [`crate::thread`]).
+    pub thread: i64,
     /// From.
     pub from: Vec<Address>,
     /// To.
@@ -264,6 +272,98 @@ pub struct BatchWrite<'a> {
     pub next_index: u64,
     /// Pack lengths now durable.
     pub packs: Vec<(u32, u64)>,
+}
+
+/// What [`Catalog::write_batch`] assigned.
+#[derive(Debug, Clone, Default)]
+pub struct BatchResult {
+    /// Keys of the new messages, in the batch's order.
+    pub keys: Vec<i64>,
+    /// Their thread numbers.
+    pub threads: Vec<i64>,
+    /// Earlier messages whose thread number changed (two threads merged).
+    pub rethreaded: Vec<i64>,
+}
+
+/// Gives a new message its thread: the thread of any Message-ID it carries or
+/// references, else (for a message without references) the thread of an
+/// earlier message with the same normalized subject, else a new thread. Two
+/// threads linked by the message are merged into the older one.
+fn assign_thread(
+    tx: &rusqlite::Transaction<'_>,
+    key: i64,
+    p: &ParsedMessage,
+    rethreaded: &mut Vec<i64>,
+) -> rusqlite::Result<i64> {
+    let mut ids: Vec<&str> = Vec::new();
+    ids.extend(p.message_id.as_deref());
+    ids.extend(p.in_reply_to.iter().map(String::as_str));
+    ids.extend(p.references.iter().map(String::as_str));
+    ids.retain(|s| !s.is_empty());
+    let mut found: Vec<i64> = Vec::new();
+    {
+        let mut st = tx.prepare_cached("SELECT thread FROM thread_ids WHERE message_id = ?1")?;
+        for id in &ids {
+            if let Some(t) = st.query_row([id], |r| r.get(0)).optional()? {
+                found.push(t);
+            }
+        }
+    }
+    let subject = p
+        .subject
+        .as_deref()
+        .map(crate::thread::normalize_subject)
+        .filter(|s| crate::thread::subject_is_distinctive(s));
+    let unlinked = p.in_reply_to.is_empty() && p.references.is_empty();
+    if found.is_empty()
+        && unlinked
+        && let Some(s) = &subject
+        && let Some(t) = tx
+            .prepare_cached("SELECT thread FROM thread_subjects WHERE subject = ?1")?
+            .query_row([s], |r| r.get::<_, i64>(0))
+            .optional()?
+    {
+        found.push(t);
+    }
+    found.sort_unstable();
+    found.dedup();
+    let thread = found.first().copied().unwrap_or(key);
+    for &other in found.iter().skip(1) {
+        let mut st = tx.prepare_cached("SELECT id FROM messages WHERE thread = ?1")?;
+        let moved: Vec<i64> = st
+            .query_map([other], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        rethreaded.extend(moved);
+        tx.execute(
+            "UPDATE messages SET thread = ?1 WHERE thread = ?2",
+            [thread, other],
+        )?;
+        tx.execute(
+            "UPDATE thread_ids SET thread = ?1 WHERE thread = ?2",
+            [thread, other],
+        )?;
+        tx.execute(
+            "UPDATE thread_subjects SET thread = ?1 WHERE thread = ?2",
+            [thread, other],
+        )?;
+    }
+    tx.execute(
+        "UPDATE messages SET thread = ?1 WHERE id = ?2",
+        [thread, key],
+    )?;
+    let mut st = tx.prepare_cached(
+        "INSERT INTO thread_ids (message_id, thread) VALUES (?1, ?2) ON CONFLICT(message_id) DO UPDATE SET thread = excluded.thread",
+    )?;
+    for id in &ids {
+        st.execute(params![id, thread])?;
+    }
+    if let Some(s) = &subject {
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO thread_subjects (subject, thread) VALUES (?1, ?2)",
+        )?
+        .execute(params![s, thread])?;
+    }
+    Ok(thread)
 }
 
 /// Per-container counters.
@@ -579,8 +679,8 @@ impl Catalog {
         Ok(out)
     }
 
-    /// Writes one batch atomically. Returns the keys given to the new messages.
-    pub fn write_batch(&mut self, b: &BatchWrite<'_>) -> Result<Vec<i64>> {
+    /// Writes one batch atomically: the new messages get keys and threads.
+    pub fn write_batch(&mut self, b: &BatchWrite<'_>) -> Result<BatchResult> {
         let e = sql_err(&self.path);
         let tx = self.conn.transaction().map_err(&e)?;
         let mut block_ids = Vec::with_capacity(b.blocks.len());
@@ -597,11 +697,13 @@ impl Catalog {
             }
         }
         let mut keys = Vec::with_capacity(b.messages.len());
+        let mut rethreaded = Vec::new();
+        let mut threads = Vec::with_capacity(b.messages.len());
         {
             let mut st = tx
                 .prepare_cached(
-                    "INSERT INTO messages (sha256, block, inner_offset, size, message_id, date_utc, date_offset, date_raw, subject, in_reply_to, refs, attachments, charset_fallbacks, warnings, parse_ok, import_run)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                    "INSERT INTO messages (sha256, block, inner_offset, size, message_id, date_utc, date_offset, date_raw, subject, in_reply_to, refs, attachments, charset_fallbacks, warnings, parse_ok, import_run, thread)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 0)",
                 )
                 .map_err(&e)?;
             let mut ad = tx
@@ -640,6 +742,7 @@ impl Catalog {
                 .map_err(&e)?;
                 let key = tx.last_insert_rowid();
                 keys.push(key);
+                threads.push(assign_thread(&tx, key, p, &mut rethreaded).map_err(&e)?);
                 for (role, list) in [
                     ("from", &p.from),
                     ("to", &p.to),
@@ -714,7 +817,52 @@ impl Catalog {
             .map_err(&e)?;
         }
         tx.commit().map_err(&e)?;
-        Ok(keys)
+        Ok(BatchResult {
+            keys,
+            threads,
+            rethreaded,
+        })
+    }
+
+    /// The thread number of a message.
+    pub fn thread_of(&self, key: i64) -> Result<i64> {
+        let e = sql_err(&self.path);
+        self.conn
+            .query_row("SELECT thread FROM messages WHERE id = ?1", [key], |r| {
+                r.get(0)
+            })
+            .map_err(&e)
+    }
+
+    /// Number of messages in a thread.
+    pub fn thread_members_count(&self, thread: i64) -> Result<usize> {
+        let e = sql_err(&self.path);
+        self.conn
+            .prepare_cached("SELECT count(*) FROM messages WHERE thread = ?1")
+            .map_err(&e)?
+            .query_row([thread], |r| r.get::<_, i64>(0))
+            .map(|n| n as usize)
+            .map_err(&e)
+    }
+
+    /// Every message of a thread.
+    pub fn thread_members(&self, thread: i64) -> Result<Vec<MessageRow>> {
+        let e = sql_err(&self.path);
+        let keys: Vec<i64> = self
+            .conn
+            .prepare_cached("SELECT id FROM messages WHERE thread = ?1 ORDER BY id")
+            .map_err(&e)?
+            .query_map([thread], |r| r.get(0))
+            .map_err(&e)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(&e)?;
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            if let Some(m) = self.message(k)? {
+                out.push(m);
+            }
+        }
+        Ok(out)
     }
 
     /// Loads a message by its catalog key.
@@ -1019,7 +1167,7 @@ fn source_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SourceRow> {
     })
 }
 
-const MESSAGE_COLS: &str = "SELECT m.id, m.sha256, m.size, m.message_id, m.date_utc, m.date_offset, m.date_raw, m.subject, m.in_reply_to, m.refs, m.charset_fallbacks, m.warnings, m.parse_ok, b.pack, b.offset, b.clen, b.ulen, m.inner_offset FROM messages m JOIN blocks b ON b.id = m.block";
+const MESSAGE_COLS: &str = "SELECT m.id, m.sha256, m.size, m.message_id, m.date_utc, m.date_offset, m.date_raw, m.subject, m.in_reply_to, m.refs, m.charset_fallbacks, m.warnings, m.parse_ok, b.pack, b.offset, b.clen, b.ulen, m.inner_offset, m.thread FROM messages m JOIN blocks b ON b.id = m.block";
 
 fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageRow> {
     let sha: Vec<u8> = r.get(1)?;
@@ -1037,6 +1185,7 @@ fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageRow> {
         charset_fallbacks: split_lines(r.get(10)?),
         warnings: split_lines(r.get(11)?),
         parse_ok: r.get(12)?,
+        thread: r.get(18)?,
         from: Vec::new(),
         to: Vec::new(),
         cc: Vec::new(),

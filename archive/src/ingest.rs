@@ -132,21 +132,24 @@ pub struct Stored<'a> {
     pub source: &'a str,
     /// The folder, if any.
     pub folder: Option<&'a str>,
+    /// Thread number.
+    pub thread: i64,
 }
 
 /// Receives messages as their batch commits (used to index during import).
 pub trait Observer {
     /// A new message was committed.
     fn stored(&mut self, m: &Stored<'_>);
-    /// An existing message got a new occurrence (its folders/sources changed).
-    fn gained_occurrence(&mut self, key: i64);
+    /// An existing message changed: it got a new occurrence (another source
+    /// or folder) or its thread was merged into another.
+    fn changed(&mut self, key: i64);
 }
 
 /// An observer that does nothing.
 pub struct NoObserver;
 impl Observer for NoObserver {
     fn stored(&mut self, _: &Stored<'_>) {}
-    fn gained_occurrence(&mut self, _: i64) {}
+    fn changed(&mut self, _: i64) {}
 }
 
 enum Event {
@@ -540,7 +543,8 @@ fn commit_batch(
         next_index,
         packs: vec![pack_state],
     };
-    let keys = archive.catalog.write_batch(&batch)?;
+    let written = archive.catalog.write_batch(&batch)?;
+    let keys = written.keys;
     drop(batch);
 
     for (n, &i) in new_positions.iter().enumerate() {
@@ -551,10 +555,11 @@ fn commit_batch(
             parsed: &parsed[n],
             source: source_path,
             folder: p.raw.folder.as_deref(),
+            thread: written.threads[n],
         });
     }
-    for k in gained {
-        observer.gained_occurrence(k);
+    for k in gained.into_iter().chain(written.rethreaded) {
+        observer.changed(k);
     }
     rep.messages += counts.messages;
     rep.imported += counts.imported;

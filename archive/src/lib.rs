@@ -22,6 +22,7 @@ pub mod ingest;
 pub mod message;
 pub mod source;
 pub mod store;
+pub mod thread;
 pub mod verify;
 
 pub use archive::Archive;

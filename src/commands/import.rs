@@ -1,7 +1,7 @@
 //! `mailcite import`: containers in, accounting out.
 
 use crate::cli::ImportArgs;
-use crate::output::{self, sanitize::line, thousands};
+use crate::output::{self, outln, sanitize::line, thousands};
 use crate::{Context, Outcome};
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -46,7 +46,7 @@ pub fn run(ctx: &Context, args: ImportArgs) -> anyhow::Result<Outcome> {
     if args.json {
         output::print_json(&report)?;
     } else {
-        print_summary(&report, elapsed, args.verbose);
+        print_summary(&report, elapsed, args.verbose)?;
     }
     Ok(Outcome::Success)
 }
@@ -89,7 +89,7 @@ fn spawn_progress(progress: Arc<Progress>) -> (ProgressBar, Arc<std::sync::atomi
     (bar, stop)
 }
 
-fn print_summary(r: &ingest::ImportReport, elapsed: Duration, verbose: bool) {
+fn print_summary(r: &ingest::ImportReport, elapsed: Duration, verbose: bool) -> anyhow::Result<()> {
     let t = &r.totals;
     let read: Vec<_> = r
         .containers
@@ -98,7 +98,7 @@ fn print_summary(r: &ingest::ImportReport, elapsed: Duration, verbose: bool) {
         .collect();
     let unchanged = r.containers.len() - read.len();
     let secs = elapsed.as_secs_f64();
-    println!(
+    outln!(
         "{} messages in {} container{} read in {:.1} s ({:.0} messages/s): {} imported, {} duplicates, {} failed",
         thousands(t.messages),
         read.len(),
@@ -110,17 +110,21 @@ fn print_summary(r: &ingest::ImportReport, elapsed: Duration, verbose: bool) {
         thousands(t.failed),
     );
     if unchanged > 0 {
-        println!(
+        outln!(
             "{unchanged} container{} already imported and unchanged: nothing new from {}.",
             if unchanged == 1 { " was" } else { "s were" },
             if unchanged == 1 { "it" } else { "them" }
         );
     }
     if !r.containers.is_empty() {
-        println!();
-        println!(
+        outln!();
+        outln!(
             "{:>9} {:>9} {:>10} {:>7}  {:<24} path",
-            "messages", "imported", "duplicates", "failed", "format"
+            "messages",
+            "imported",
+            "duplicates",
+            "failed",
+            "format"
         );
         for c in &r.containers {
             let mut fmt = c.format.clone();
@@ -136,7 +140,7 @@ fn print_summary(r: &ingest::ImportReport, elapsed: Duration, verbose: bool) {
             } else if c.status == "resumed" {
                 fmt = format!("{fmt} resumed");
             }
-            println!(
+            outln!(
                 "{:>9} {:>9} {:>10} {:>7}  {:<24} {}",
                 thousands(c.messages),
                 thousands(c.imported),
@@ -153,7 +157,7 @@ fn print_summary(r: &ingest::ImportReport, elapsed: Duration, verbose: bool) {
         .filter(|c| !c.failures.is_empty())
         .collect();
     if !failed.is_empty() {
-        println!("\nFailed messages (not stored; the reason says what was wrong):");
+        outln!("\nFailed messages (not stored; the reason says what was wrong):");
         for c in failed {
             let n = if verbose {
                 usize::MAX
@@ -161,7 +165,7 @@ fn print_summary(r: &ingest::ImportReport, elapsed: Duration, verbose: bool) {
                 SHOW_PER_CONTAINER
             };
             for f in c.failures.iter().take(n) {
-                println!(
+                outln!(
                     "  {}: message {} at byte {}: {}",
                     line(&c.path.display().to_string()),
                     f.index,
@@ -170,7 +174,7 @@ fn print_summary(r: &ingest::ImportReport, elapsed: Duration, verbose: bool) {
                 );
             }
             if c.failures.len() > n {
-                println!(
+                outln!(
                     "  ... and {} more (use --verbose or --json)",
                     c.failures.len() - n
                 );
@@ -184,7 +188,7 @@ fn print_summary(r: &ingest::ImportReport, elapsed: Duration, verbose: bool) {
         .collect();
     if !warned.is_empty() {
         let total: usize = warned.iter().map(|c| c.warnings.len()).sum();
-        println!(
+        outln!(
             "\n{} message{} stored with warnings (imported; the raw bytes are kept exactly):",
             thousands(total as u64),
             if total == 1 { "" } else { "s" }
@@ -196,7 +200,7 @@ fn print_summary(r: &ingest::ImportReport, elapsed: Duration, verbose: bool) {
                 SHOW_PER_CONTAINER.min(3)
             };
             for w in c.warnings.iter().take(n) {
-                println!(
+                outln!(
                     "  {}: message {} at byte {}: {}",
                     line(&c.path.display().to_string()),
                     w.index,
@@ -205,7 +209,7 @@ fn print_summary(r: &ingest::ImportReport, elapsed: Duration, verbose: bool) {
                 );
             }
             if c.warnings.len() > n {
-                println!(
+                outln!(
                     "  ... and {} more (use --verbose or --json)",
                     c.warnings.len() - n
                 );
@@ -213,7 +217,7 @@ fn print_summary(r: &ingest::ImportReport, elapsed: Duration, verbose: bool) {
         }
     }
     if !r.skipped.is_empty() {
-        println!(
+        outln!(
             "\nSkipped {} path{} that {} not mail:",
             r.skipped.len(),
             if r.skipped.len() == 1 { "" } else { "s" },
@@ -221,17 +225,18 @@ fn print_summary(r: &ingest::ImportReport, elapsed: Duration, verbose: bool) {
         );
         let n = if verbose { usize::MAX } else { 20 };
         for s in r.skipped.iter().take(n) {
-            println!(
+            outln!(
                 "  {}: {}",
                 line(&s.path.display().to_string()),
                 line(&s.reason)
             );
         }
         if r.skipped.len() > n {
-            println!(
+            outln!(
                 "  ... and {} more (use --verbose or --json)",
                 r.skipped.len() - n
             );
         }
     }
+    Ok(())
 }

@@ -1,7 +1,9 @@
 //! One module per subcommand.
 
 mod import;
+mod show;
 mod stats;
+mod thread;
 mod verify;
 
 use crate::cli::Command;
@@ -12,6 +14,8 @@ pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<Outcome> {
     match cmd {
         Command::Import(a) => import::run(ctx, a),
         Command::Stats(a) => stats::run(ctx, a),
+        Command::Show(a) => show::run(ctx, a),
+        Command::Thread(a) => thread::run(ctx, a),
         Command::Verify(a) => verify::run(ctx, a),
     }
 }

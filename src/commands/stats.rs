@@ -1,7 +1,7 @@
 //! `mailcite stats`: what the archive holds.
 
 use crate::cli::StatsArgs;
-use crate::output::{self, human_bytes, sanitize::line, thousands};
+use crate::output::{self, human_bytes, outln, sanitize::line, thousands};
 use crate::{Context, Outcome};
 use anyhow::Context as _;
 use mailcite_archive::archive::{Archive, DiskUsage, Mode};
@@ -48,17 +48,17 @@ pub fn run(ctx: &Context, args: StatsArgs) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Success);
     }
     let s = &out.stats;
-    println!("archive      {}", line(&out.archive));
-    println!(
+    outln!("archive      {}", line(&out.archive));
+    outln!(
         "messages     {}  (distinct raw messages, by SHA-256)",
         thousands(s.messages)
     );
-    println!(
+    outln!(
         "occurrences  {}  (copies found; {} duplicates)",
         thousands(s.occurrences),
         thousands(s.duplicates)
     );
-    println!(
+    outln!(
         "sources      {}{}",
         thousands(s.sources),
         if s.incomplete_sources > 0 {
@@ -70,28 +70,28 @@ pub fn run(ctx: &Context, args: StatsArgs) -> anyhow::Result<Outcome> {
             String::new()
         }
     );
-    println!(
+    outln!(
         "failed       {}  (found but unreadable; see `import --json`)",
         thousands(s.failed)
     );
-    println!(
+    outln!(
         "conflicts    {}  (Message-IDs carried by different messages)",
         thousands(s.conflicts)
     );
-    println!(
+    outln!(
         "warnings     {}  ({} not parseable, stored raw)",
         thousands(s.with_warnings),
         thousands(s.unparsed)
     );
     match (&out.first_date_rfc3339, &out.last_date_rfc3339) {
-        (Some(a), Some(b)) => println!(
+        (Some(a), Some(b)) => outln!(
             "dates        {a} .. {b}  ({} undated)",
             thousands(s.undated)
         ),
-        _ => println!("dates        none  ({} undated)", thousands(s.undated)),
+        _ => outln!("dates        none  ({} undated)", thousands(s.undated)),
     }
     let total = out.disk.packs + out.disk.catalog + out.disk.index;
-    println!(
+    outln!(
         "size         {} raw; on disk {} = store {} + catalog {} + index {} ({:.0}% of raw)",
         human_bytes(s.raw_bytes),
         human_bytes(total),
@@ -105,13 +105,17 @@ pub fn run(ctx: &Context, args: StatsArgs) -> anyhow::Result<Outcome> {
         }
     );
     if let Some(list) = &out.sources_list {
-        println!();
-        println!(
+        outln!();
+        outln!(
             "{:>9} {:>9} {:>10} {:>7}  {:<10} path",
-            "messages", "imported", "duplicates", "failed", "format"
+            "messages",
+            "imported",
+            "duplicates",
+            "failed",
+            "format"
         );
         for r in list {
-            println!(
+            outln!(
                 "{:>9} {:>9} {:>10} {:>7}  {:<10} {}{}",
                 thousands(r.messages),
                 thousands(r.imported),

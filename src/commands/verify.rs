@@ -1,7 +1,7 @@
 //! `mailcite verify`: prove nothing in the archive changed since import.
 
 use crate::cli::VerifyArgs;
-use crate::output::{self, sanitize::line, thousands};
+use crate::output::{self, outln, sanitize::line, thousands};
 use crate::{Context, Outcome};
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -28,7 +28,7 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> anyhow::Result<Outcome> {
     if args.json {
         output::print_json(&report)?;
     } else {
-        println!(
+        outln!(
             "{} objects checked: {} re-hash to their id, {} problem{}",
             thousands(report.objects),
             thousands(report.ok),
@@ -36,16 +36,16 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> anyhow::Result<Outcome> {
             if report.problems.len() == 1 { "" } else { "s" }
         );
         for p in &report.problems {
-            println!(
+            outln!(
                 "  {}: {}",
                 p.id.as_deref().unwrap_or("archive"),
                 line(&p.problem)
             );
             if let Some(mid) = &p.message_id {
-                println!("    Message-ID <{}>", line(mid));
+                outln!("    Message-ID <{}>", line(mid));
             }
             for o in &p.occurrences {
-                println!("    from {}", line(o));
+                outln!("    from {}", line(o));
             }
         }
     }

@@ -3,6 +3,21 @@
 
 pub mod sanitize;
 
+/// `println!` that returns an error instead of panicking when stdout is
+/// closed (`mailcite search ... | head`); `main` treats a broken pipe as
+/// success.
+macro_rules! outln {
+    () => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock())?
+    }};
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+pub(crate) use outln;
+
 use serde::Serialize;
 
 /// Version of every `--json` output; see docs/json-schema.md.
@@ -19,7 +34,7 @@ pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
         out.insert("value".into(), v);
     }
     let s = serde_json::to_string_pretty(&serde_json::Value::Object(out))?;
-    println!("{s}");
+    outln!("{s}");
     Ok(())
 }
 
@@ -53,7 +68,6 @@ pub fn human_bytes(n: u64) -> String {
 }
 
 /// A UTC timestamp shown in the zone the message was written in.
-#[allow(dead_code)] // used by `show` and `search` (next commits)
 pub fn date_in_zone(utc: i64, offset_secs: i32) -> String {
     use chrono::{FixedOffset, TimeZone};
     let tz = FixedOffset::east_opt(offset_secs)
@@ -61,6 +75,57 @@ pub fn date_in_zone(utc: i64, offset_secs: i32) -> String {
     match tz.timestamp_opt(utc, 0).single() {
         Some(t) => t.format("%Y-%m-%d %H:%M:%S %z").to_string(),
         None => format!("@{utc}"),
+    }
+}
+
+/// A message's date for display, or `(no date)`.
+pub fn message_date(utc: Option<i64>, offset: Option<i32>) -> String {
+    match utc {
+        Some(t) => date_in_zone(t, offset.unwrap_or(0)),
+        None => "(no date)".into(),
+    }
+}
+
+/// The first 12 hex digits of an id: enough to be unique in practice, and
+/// accepted wherever an id is.
+pub fn short_id(hex: &str) -> &str {
+    &hex[..hex.len().min(12)]
+}
+
+/// An address list as `Name <addr>, ...`.
+pub fn addresses(list: &[mailcite_archive::message::Address]) -> String {
+    list.iter()
+        .map(|a| match (&a.name, &a.address) {
+            (Some(n), Some(ad)) if !n.is_empty() => format!("{n} <{ad}>"),
+            (_, Some(ad)) => ad.clone(),
+            (Some(n), None) => n.clone(),
+            (None, None) => String::new(),
+        })
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The sender for one-line listings: display name, else address.
+pub fn sender(list: &[mailcite_archive::message::Address]) -> String {
+    list.first()
+        .and_then(|a| {
+            a.name
+                .clone()
+                .filter(|n| !n.trim().is_empty())
+                .or_else(|| a.address.clone())
+        })
+        .unwrap_or_default()
+}
+
+/// Truncates to `n` characters with an ellipsis, for table columns.
+pub fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
+        out.push('…');
+        out
     }
 }
 

@@ -1,0 +1,175 @@
+//! `mailcite show`: one message, with its provenance.
+
+use crate::cli::ShowArgs;
+use crate::output::{self, addresses, human_bytes, message_date, outln, sanitize};
+use crate::{Context, Outcome};
+use anyhow::Context as _;
+use mailcite_archive::archive::{Archive, Mode};
+use mailcite_archive::catalog::{MessageRow, Occurrence};
+use mailcite_archive::message::{AttachmentInfo, parse_message};
+use serde::Serialize;
+use std::io::{IsTerminal, Write};
+
+#[derive(Serialize)]
+struct ShowOut<'a> {
+    #[serde(flatten)]
+    message: &'a MessageRow,
+    date: Option<String>,
+    text: String,
+    attachments_list: &'a [AttachmentInfo],
+    occurrences: Vec<Occurrence>,
+    conflicts: Vec<String>,
+    thread_size: usize,
+}
+
+pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<Outcome> {
+    let archive = Archive::open(&ctx.archive, Mode::Read)
+        .with_context(|| format!("cannot open the archive {}", ctx.archive.display()))?;
+    let m = archive.lookup(&args.id)?;
+    let raw = archive.raw(&m).with_context(|| {
+        format!(
+            "cannot read message {} from the store; run `mailcite verify`",
+            m.id
+        )
+    })?;
+    if args.raw {
+        let mut out = std::io::stdout().lock();
+        if out.is_terminal() {
+            eprintln!(
+                "mailcite: stdout is a terminal: control characters are shown escaped; redirect to a file for the exact bytes"
+            );
+            out.write_all(sanitize::for_terminal(&String::from_utf8_lossy(&raw), true).as_bytes())?;
+        } else {
+            out.write_all(&raw)?;
+        }
+        return Ok(Outcome::Success);
+    }
+    let parsed = parse_message(&raw);
+    let occurrences = archive.catalog.occurrences(m.key)?;
+    let conflicts: Vec<String> = archive
+        .catalog
+        .conflicts_of(m.key)?
+        .iter()
+        .map(|d| d.to_hex())
+        .collect();
+    let thread_size = archive.catalog.thread_members_count(m.thread)?;
+    if args.json {
+        output::print_json(&ShowOut {
+            message: &m,
+            date: m
+                .date_utc
+                .map(|t| output::date_in_zone(t, m.date_offset.unwrap_or(0))),
+            text: parsed.text,
+            attachments_list: &m.attachments,
+            occurrences,
+            conflicts,
+            thread_size,
+        })?;
+        return Ok(Outcome::Success);
+    }
+    let l = sanitize::line;
+    let field = |name: &str, value: &str| -> anyhow::Result<()> {
+        if !value.is_empty() {
+            outln!("{name:<11}{}", l(value));
+        }
+        Ok(())
+    };
+    field("id", &m.id.to_hex())?;
+    if let Some(mid) = &m.message_id {
+        field("Message-ID", &format!("<{mid}>"))?;
+    }
+    let date = message_date(m.date_utc, m.date_offset);
+    match &m.date_raw {
+        Some(raw) if !raw.is_empty() => field("Date", &format!("{date}  (header: {raw})"))?,
+        _ => field("Date", &date)?,
+    }
+    field("From", &addresses(&m.from))?;
+    field("To", &addresses(&m.to))?;
+    field("Cc", &addresses(&m.cc))?;
+    field("Bcc", &addresses(&m.bcc))?;
+    field("Reply-To", &addresses(&m.reply_to))?;
+    field("Subject", m.subject.as_deref().unwrap_or(""))?;
+    if thread_size > 1 {
+        field(
+            "Thread",
+            &format!(
+                "{thread_size} messages (mailcite thread {})",
+                output::short_id(&m.id.to_hex())
+            ),
+        )?;
+    }
+    field("Size", &human_bytes(m.size))?;
+    if !m.charset_fallbacks.is_empty() {
+        field(
+            "Charsets",
+            &format!("guessed: {}", m.charset_fallbacks.join(", ")),
+        )?;
+    }
+    for w in &m.warnings {
+        field("Warning", w)?;
+    }
+    for c in &conflicts {
+        field(
+            "Conflict",
+            &format!("message {c} has the same Message-ID but different bytes"),
+        )?;
+    }
+    if !m.attachments.is_empty() {
+        outln!("Attachments:");
+        for (i, a) in m.attachments.iter().enumerate() {
+            outln!(
+                "  {}. {}  {}  {}",
+                i + 1,
+                l(a.name.as_deref().unwrap_or("(unnamed)")),
+                l(&a.content_type),
+                human_bytes(a.size)
+            );
+        }
+    }
+    outln!();
+    outln!("{}", sanitize::for_terminal(parsed.text.trim_end(), true));
+    outln!();
+    outln!(
+        "Occurrences ({}): where each copy of these exact bytes was found",
+        occurrences.len()
+    );
+    for o in &occurrences {
+        outln!("  {}", l(&occurrence_line(o)));
+    }
+    Ok(Outcome::Success)
+}
+
+/// One line of provenance: container, position, From_ line, flags.
+pub fn occurrence_line(o: &Occurrence) -> String {
+    let mut s = match &o.file {
+        Some(f) => format!("{f}  ({} {})", o.format, o.source),
+        None => format!(
+            "{}  message {} at byte {} ({} bytes, {}{})",
+            o.source,
+            o.index,
+            o.offset,
+            o.length,
+            o.format,
+            o.variant
+                .as_deref()
+                .map(|v| format!(" {v}"))
+                .unwrap_or_default()
+        ),
+    };
+    if let Some(f) = &o.from_line {
+        s.push_str(&format!("  [{f}]"));
+    }
+    if let Some(fl) = &o.flags {
+        s.push_str(&format!(
+            "  flags:{}",
+            if fl.is_empty() { "new" } else { fl }
+        ));
+    }
+    if let Some(folder) = &o.folder {
+        s.push_str(&format!("  folder:{folder}"));
+    }
+    if let Some(sha) = &o.source_sha256 {
+        s.push_str(&format!("  container sha256:{sha}"));
+    }
+    s
+}
