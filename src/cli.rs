@@ -61,6 +61,14 @@ pub enum Command {
     Show(ShowArgs),
     /// Show the conversation a message belongs to, as an indented tree.
     Thread(ThreadArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    ///
+    /// Example: mailcite completions bash > /etc/bash_completion.d/mailcite
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) generated from this help.
+    ///
+    /// Example: mailcite man > mailcite.1 && man ./mailcite.1
+    Man,
     /// Re-read every stored message and check it still hashes to its id.
     /// Exit status 1 when a problem is found.
     Verify(VerifyArgs),
@@ -167,4 +175,12 @@ pub struct VerifyArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Arguments of `completions`.
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }

@@ -17,5 +17,15 @@ pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<Outcome> {
         Command::Show(a) => show::run(ctx, a),
         Command::Thread(a) => thread::run(ctx, a),
         Command::Verify(a) => verify::run(ctx, a),
+        Command::Completions(a) => {
+            let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+            clap_complete::generate(a.shell, &mut cmd, "mailcite", &mut std::io::stdout());
+            Ok(Outcome::Success)
+        }
+        Command::Man => {
+            let cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd).render(&mut std::io::stdout())?;
+            Ok(Outcome::Success)
+        }
     }
 }

@@ -35,9 +35,9 @@ pub fn run(ctx: &Context, args: ThreadArgs) -> anyhow::Result<Outcome> {
     let by_key: std::collections::HashMap<i64, &_> = members.iter().map(|x| (x.key, x)).collect();
     let nodes: Vec<Node> = tree
         .iter()
-        .filter_map(|n| {
-            let x = by_key.get(&n.key)?;
-            Some(Node {
+        .map(|n| {
+            let x = by_key[&n.key];
+            Node {
                 id: x.id.to_hex(),
                 message_id: x.message_id.clone(),
                 date: x
@@ -48,7 +48,7 @@ pub fn run(ctx: &Context, args: ThreadArgs) -> anyhow::Result<Outcome> {
                 depth: n.depth,
                 link: n.link,
                 current: n.key == m.key,
-            })
+            }
         })
         .collect();
     if args.json {
@@ -63,12 +63,8 @@ pub fn run(ctx: &Context, args: ThreadArgs) -> anyhow::Result<Outcome> {
         nodes.len(),
         if nodes.len() == 1 { "" } else { "s" }
     );
-    for n in &nodes {
-        let x = by_key[&members
-            .iter()
-            .find(|x| x.id.to_hex() == n.id)
-            .map(|x| x.key)
-            .unwrap_or(m.key)];
+    for (n, t) in nodes.iter().zip(&tree) {
+        let x = by_key[&t.key];
         outln!(
             "{} {}  {:<25}  {:<20} {}{}{}",
             if n.current { "▶" } else { " " },
@@ -77,11 +73,7 @@ pub fn run(ctx: &Context, args: ThreadArgs) -> anyhow::Result<Outcome> {
             clip(&line(&n.from), 20),
             "  ".repeat(n.depth.min(20)),
             clip(&line(n.subject.as_deref().unwrap_or("(no subject)")), 70),
-            if n.link == "subject" {
-                "  (by subject)"
-            } else {
-                ""
-            }
+            if n.link == "subject" { "  (by subject)" } else { "" }
         );
     }
     Ok(Outcome::Success)

@@ -3,4 +3,5 @@
 //! in `../shared/corpora` (see `support::shared`).
 
 mod import;
+mod show;
 mod support;
