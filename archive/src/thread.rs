@@ -156,9 +156,9 @@ pub fn build_tree(members: &[MessageRow]) -> Vec<ThreadNode> {
     }
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); members.len()];
     let mut roots = Vec::new();
-    for i in 0..members.len() {
-        match parent[i] {
-            Some((p, _)) => children[p].push(i),
+    for (i, p) in parent.iter().enumerate() {
+        match p {
+            Some((p, _)) => children[*p].push(i),
             None => roots.push(i),
         }
     }
