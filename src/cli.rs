@@ -55,6 +55,12 @@ pub enum Command {
     Import(ImportArgs),
     /// Show what the archive holds: messages, copies, sources, dates, sizes.
     Stats(StatsArgs),
+    /// Search the archive: words, phrases, people, dates, attachments, in any
+    /// language. Newest first.
+    #[command(long_about = SEARCH_HELP, after_help = SEARCH_AFTER)]
+    Search(SearchArgs),
+    /// Rebuild the search index from the archive alone.
+    Reindex(ReindexArgs),
     /// Show one message: headers, decoded text, attachments, and where every
     /// copy of it came from.
     #[command(long_about = SHOW_HELP)]
@@ -127,6 +133,103 @@ pub struct StatsArgs {
     /// Also list every source container with its counts.
     #[arg(long)]
     pub sources: bool,
+}
+
+const SEARCH_HELP: &str = "\
+Search the archive. Every hit shows a short id (give it to `mailcite show`),
+the date in the zone it was written in, the sender, the subject and the best
+matching passage.
+
+QUERY LANGUAGE
+  budget report          both words (in any field), in any order
+  \"active countermeasures\"  the exact phrase
+  lubyanka OR kgb        either word; also `|`
+  -draft, NOT draft      without the word
+  (a OR b) c             parentheses group
+  from:anna              sender by name, address or @domain: from:@example.org
+  to: cc: bcc:           recipients, same forms
+  subject:  body:        only the subject / only the writer's own text
+  quoted:               only quoted text (> lines, forwarded and original messages)
+  attachment:invoice     attachment file names;  type:pdf  MIME type
+  has:attachment         messages with attachments
+  id:<msg-id>            by Message-ID (with or without <>) or SHA-256 prefix
+  thread:ID              the conversation of a message (id, prefix or Message-ID)
+  folder:Sent  source:leak.mbox   where the copies were found
+  lang:ru                detected language (ISO 639-1 or 639-3 code)
+  date:2009  date:2009-07  date:2009-07-15
+  date:2009-01..2009-06-30   a range; either side may be left open
+  before:2009-07-15  after:2009-07-01   dates are in UTC
+  counter*               prefix;   countermesure~1   fuzzy (edit distance 1 or 2)
+
+Words match regardless of case and accents, and by their stem in the
+message's language (English, Russian, German, French, Spanish and 13 more,
+detected per message): `countermeasure` finds \"countermeasures\",
+`контрмеры` finds \"контрмерами\". Chinese, Japanese and Korean text is
+matched by character pairs.";
+
+const SEARCH_AFTER: &str = "\
+Examples:
+  mailcite search 'countermeasures from:@borealis-shipping.example'
+  mailcite search '\"per a big request\" date:2009-07'
+  mailcite search --sort relevance --limit 50 lubyanka
+  mailcite search --json 'has:attachment type:pdf' | jq '.hits[].id'
+  mailcite search --count 'to:anna.berg@nordlicht-trade.example'
+
+Exit status: 0 when something matched, 1 when nothing did, 2 on an error
+(including a query that cannot be parsed: the message points at the problem).";
+
+/// Arguments of `search`.
+#[derive(Args, Debug)]
+pub struct SearchArgs {
+    /// The query (see QUERY LANGUAGE below). Several arguments are joined
+    /// with spaces.
+    #[arg(required = true, value_name = "QUERY")]
+    pub query: Vec<String>,
+
+    /// Order of hits.
+    #[arg(long, value_enum, default_value_t = SortArg::Date)]
+    pub sort: SortArg,
+
+    /// Number of hits to show.
+    #[arg(long, short = 'n', default_value_t = 20)]
+    pub limit: usize,
+
+    /// Hits to skip (for paging).
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+
+    /// Only print the number of matching messages.
+    #[arg(long, conflicts_with = "facets")]
+    pub count: bool,
+
+    /// Also count matches per year and month and list the top senders.
+    #[arg(long)]
+    pub facets: bool,
+
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Sort orders of `search`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SortArg {
+    /// Newest first.
+    #[value(name = "date", alias = "-date")]
+    Date,
+    /// Oldest first.
+    #[value(name = "date-asc", alias = "+date")]
+    DateAsc,
+    /// Best match first.
+    Relevance,
+}
+
+/// Arguments of `reindex`.
+#[derive(Args, Debug)]
+pub struct ReindexArgs {
+    /// Print a summary as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 const SHOW_HELP: &str = "\

@@ -4,6 +4,7 @@
 
 mod cli;
 mod commands;
+mod indexing;
 mod output;
 
 use clap::Parser;

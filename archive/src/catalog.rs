@@ -80,6 +80,7 @@ CREATE TABLE failures (
   source INTEGER NOT NULL, idx INTEGER NOT NULL, offset INTEGER NOT NULL, reason TEXT NOT NULL,
   PRIMARY KEY (source, idx)
 ) WITHOUT ROWID;
+CREATE TABLE index_dirty (key INTEGER PRIMARY KEY);
 CREATE TABLE imports (
   id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT,
   mailcite_version TEXT NOT NULL, args TEXT NOT NULL,
@@ -272,6 +273,9 @@ pub struct BatchWrite<'a> {
     pub next_index: u64,
     /// Pack lengths now durable.
     pub packs: Vec<(u32, u64)>,
+    /// Existing messages whose index document must be refreshed (they got
+    /// a new occurrence).
+    pub dirty: Vec<i64>,
 }
 
 /// What [`Catalog::write_batch`] assigned.
@@ -809,6 +813,14 @@ impl Catalog {
             ],
         )
         .map_err(&e)?;
+        {
+            let mut st = tx
+                .prepare_cached("INSERT OR IGNORE INTO index_dirty (key) VALUES (?1)")
+                .map_err(&e)?;
+            for k in b.dirty.iter().chain(&rethreaded) {
+                st.execute([k]).map_err(&e)?;
+            }
+        }
         for (pack, len) in &b.packs {
             tx.execute(
                 "INSERT INTO packs (id, committed_len) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET committed_len = excluded.committed_len",
@@ -822,6 +834,75 @@ impl Catalog {
             threads,
             rethreaded,
         })
+    }
+
+    /// Messages whose index documents are stale (see [`BatchWrite::dirty`]).
+    pub fn dirty_keys(&self) -> Result<Vec<i64>> {
+        let e = sql_err(&self.path);
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT key FROM index_dirty ORDER BY key")
+            .map_err(&e)?;
+        let rows = st.query_map([], |r| r.get(0)).map_err(&e)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(&e)
+    }
+
+    /// Forgets stale marks once the index has been refreshed.
+    pub fn clear_dirty(&mut self, keys: &[i64]) -> Result<()> {
+        let e = sql_err(&self.path);
+        let tx = self.conn.transaction().map_err(&e)?;
+        {
+            let mut st = tx
+                .prepare_cached("DELETE FROM index_dirty WHERE key = ?1")
+                .map_err(&e)?;
+            for k in keys {
+                st.execute([k]).map_err(&e)?;
+            }
+        }
+        tx.commit().map_err(&e)?;
+        Ok(())
+    }
+
+    /// The largest message key, 0 for an empty archive.
+    pub fn max_key(&self) -> Result<i64> {
+        let e = sql_err(&self.path);
+        self.conn
+            .query_row("SELECT ifnull(max(id), 0) FROM messages", [], |r| r.get(0))
+            .map_err(&e)
+    }
+
+    /// Container paths and folders of a message's occurrences, deduplicated.
+    pub fn sources_and_folders(&self, key: i64) -> Result<(Vec<String>, Vec<String>)> {
+        let e = sql_err(&self.path);
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT s.path, o.file, o.folder FROM occurrences o JOIN sources s ON s.id = o.source WHERE o.message = ?1 ORDER BY o.id",
+            )
+            .map_err(&e)?;
+        let rows = st
+            .query_map([key], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                ))
+            })
+            .map_err(&e)?;
+        let (mut sources, mut folders) = (Vec::new(), Vec::new());
+        for r in rows {
+            let (path, file, folder) = r.map_err(&e)?;
+            let p = file.unwrap_or(path);
+            if !sources.contains(&p) {
+                sources.push(p);
+            }
+            if let Some(f) = folder
+                && !folders.contains(&f)
+            {
+                folders.push(f);
+            }
+        }
+        Ok((sources, folders))
     }
 
     /// The thread number of a message.

@@ -137,19 +137,18 @@ pub struct Stored<'a> {
 }
 
 /// Receives messages as their batch commits (used to index during import).
+/// Existing messages whose index document went stale (a new occurrence, a
+/// thread merge) are recorded in the catalog instead (`index_dirty`), so that
+/// a crash cannot lose them.
 pub trait Observer {
     /// A new message was committed.
     fn stored(&mut self, m: &Stored<'_>);
-    /// An existing message changed: it got a new occurrence (another source
-    /// or folder) or its thread was merged into another.
-    fn changed(&mut self, key: i64);
 }
 
 /// An observer that does nothing.
 pub struct NoObserver;
 impl Observer for NoObserver {
     fn stored(&mut self, _: &Stored<'_>) {}
-    fn changed(&mut self, _: i64) {}
 }
 
 enum Event {
@@ -320,12 +319,14 @@ pub fn import(
                     }
                 }
                 Event::Unreadable(i, why) => {
+                    // Nothing was read, so no message can be counted: the
+                    // container is listed as unreadable and its path skipped
+                    // with the reason; the next import tries it again.
                     job_no += 1;
                     let rep = &mut report.containers[i];
                     rep.status = "unreadable".into();
-                    rep.failures.push(SplitFailure {
-                        index: 0,
-                        offset: 0,
+                    report.skipped.push(Skipped {
+                        path: rep.path.clone(),
                         reason: format!("cannot open: {why}"),
                     });
                 }
@@ -510,7 +511,9 @@ fn commit_batch(
     for p in &prepared {
         let message = match existing.get(&p.id) {
             Some(k) => {
-                gained.push(*k);
+                if !gained.contains(k) {
+                    gained.push(*k);
+                }
                 MessageRef::Existing(*k)
             }
             None => MessageRef::New(first_in_batch[&p.id]),
@@ -542,6 +545,7 @@ fn commit_batch(
         counts,
         next_index,
         packs: vec![pack_state],
+        dirty: gained,
     };
     let written = archive.catalog.write_batch(&batch)?;
     let keys = written.keys;
@@ -557,9 +561,6 @@ fn commit_batch(
             folder: p.raw.folder.as_deref(),
             thread: written.threads[n],
         });
-    }
-    for k in gained.into_iter().chain(written.rethreaded) {
-        observer.changed(k);
     }
     rep.messages += counts.messages;
     rep.imported += counts.imported;

@@ -2,11 +2,11 @@
 
 use crate::cli::ImportArgs;
 use crate::output::{self, outln, sanitize::line, thousands};
-use crate::{Context, Outcome};
+use crate::{Context, Outcome, indexing};
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mailcite_archive::archive::{Archive, Mode};
-use mailcite_archive::ingest::{self, ImportOptions, NoObserver, Progress};
+use mailcite_archive::ingest::{self, ImportOptions, Progress};
 use mailcite_archive::source::mbox::Variant;
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -36,12 +36,33 @@ pub fn run(ctx: &Context, args: ImportArgs) -> anyhow::Result<Outcome> {
     let show_bar = !ctx.quiet && std::io::stderr().is_terminal();
     let started = Instant::now();
     let ticker = show_bar.then(|| spawn_progress(progress.clone()));
-    let result = ingest::import(&mut archive, &args.paths, &opts, &progress, &mut NoObserver);
+    // The index is derived: bring it up to date with the archive first (an
+    // earlier import may have been interrupted), then feed it as batches commit.
+    let mut writer = indexing::open_writer(&archive)?;
+    indexing::catch_up(&mut archive, &mut writer, |_| {})?;
+    let mut feed = indexing::Feed::new(&writer);
+    let result = ingest::import(&mut archive, &args.paths, &opts, &progress, &mut feed);
+    let feed_error = feed.error.take();
     if let Some((bar, stop)) = ticker {
         stop.store(true, Ordering::Relaxed);
         bar.finish_and_clear();
     }
     let report = result.with_context(|| "import failed".to_string())?;
+    match feed_error {
+        None => {
+            let upto = archive.catalog.max_key()?;
+            indexing::commit(&mut archive, &mut writer, upto, &[])?;
+        }
+        Some(e) => {
+            // The archive is complete; rebuild what the index missed from it.
+            eprintln!(
+                "mailcite: warning: the search index missed messages ({e}); catching up from the archive"
+            );
+            writer.rollback()?;
+        }
+    }
+    indexing::catch_up(&mut archive, &mut writer, |_| {})?;
+    writer.close()?;
     let elapsed = started.elapsed();
     if args.json {
         output::print_json(&report)?;

@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
 mod import;
+mod reindex;
+mod search;
 mod show;
 mod stats;
 mod thread;
@@ -14,6 +16,8 @@ pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<Outcome> {
     match cmd {
         Command::Import(a) => import::run(ctx, a),
         Command::Stats(a) => stats::run(ctx, a),
+        Command::Search(a) => search::run(ctx, a),
+        Command::Reindex(a) => reindex::run(ctx, a),
         Command::Show(a) => show::run(ctx, a),
         Command::Thread(a) => thread::run(ctx, a),
         Command::Verify(a) => verify::run(ctx, a),

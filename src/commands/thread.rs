@@ -73,7 +73,11 @@ pub fn run(ctx: &Context, args: ThreadArgs) -> anyhow::Result<Outcome> {
             clip(&line(&n.from), 20),
             "  ".repeat(n.depth.min(20)),
             clip(&line(n.subject.as_deref().unwrap_or("(no subject)")), 70),
-            if n.link == "subject" { "  (by subject)" } else { "" }
+            if n.link == "subject" {
+                "  (by subject)"
+            } else {
+                ""
+            }
         );
     }
     Ok(Outcome::Success)

@@ -396,6 +396,10 @@ fn compatibility_fixture_of_format_1_still_opens() {
     let v = json(&archive, &["verify"]);
     assert_eq!(v["objects"], 8);
     assert_eq!(v["problems"].as_array().unwrap().len(), 0);
+    let v = json(&archive, &["show", "harbour-2@nordlicht-trade.example"]);
+    assert_eq!(v["thread_size"], 2);
+    let v = json(&archive, &["search", "countermeasures"]);
+    assert_eq!(v["total"], 2);
 }
 
 fn walkdir(p: &Path) -> Vec<std::path::PathBuf> {

@@ -1,0 +1,247 @@
+//! `mailcite search`: the query language over the index, hits shown with
+//! their best passage.
+
+use crate::cli::{SearchArgs, SortArg};
+use crate::output::{self, clip, outln, sanitize::line, sender, short_id, thousands};
+use crate::{Context, Outcome};
+use anyhow::Context as _;
+use mailcite_archive::archive::{Archive, Mode};
+use mailcite_archive::catalog::MessageRow;
+use mailcite_archive::message::{Address, parse_message};
+use mailcite_archive::store::{self, BlockLocation};
+use mailcite_index::{SearchOptions, Searcher, Sort};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct HitOut {
+    id: String,
+    message_id: Option<String>,
+    date: Option<String>,
+    from: Vec<Address>,
+    to: Vec<Address>,
+    subject: Option<String>,
+    snippet: String,
+    /// Byte ranges of the matches in `snippet`.
+    highlights: Vec<(usize, usize)>,
+    score: f32,
+}
+
+#[derive(Serialize)]
+struct FacetsOut {
+    per_year: Vec<(i32, u64)>,
+    per_month: Vec<(String, u64)>,
+    undated: u64,
+    top_senders: Vec<(String, u64)>,
+}
+
+#[derive(Serialize)]
+struct SearchOut {
+    query: String,
+    total: usize,
+    hits: Vec<HitOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    facets: Option<FacetsOut>,
+}
+
+/// Replaces the message reference in each `thread:REF` with the thread's
+/// number, which is what the index holds.
+fn resolve_thread_refs(query: &str, archive: &Archive) -> anyhow::Result<String> {
+    let mut out = String::with_capacity(query.len());
+    let mut rest = query;
+    while let Some(pos) = rest.find("thread:") {
+        let at_word_start = pos == 0
+            || rest[..pos]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_whitespace() || c == '(' || c == '-');
+        out.push_str(&rest[..pos + 7]);
+        rest = &rest[pos + 7..];
+        if !at_word_start {
+            continue;
+        }
+        let end = rest
+            .find(|c: char| c.is_whitespace() || c == ')')
+            .unwrap_or(rest.len());
+        let token = rest[..end].trim_matches('"');
+        if !token.is_empty() {
+            let key = archive.catalog.resolve(token).with_context(|| {
+                format!("thread:{token}: give the id, an id prefix or the Message-ID of a message in the conversation")
+            })?;
+            out.push_str(&archive.catalog.thread_of(key)?.to_string());
+            rest = &rest[end..];
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<Outcome> {
+    let archive = Archive::open(&ctx.archive, Mode::Read)
+        .with_context(|| format!("cannot open the archive {}", ctx.archive.display()))?;
+    let text = args.query.join(" ");
+    let resolved = resolve_thread_refs(&text, &archive)?;
+    let query =
+        mailcite_index::parse(&resolved).map_err(|e| anyhow::anyhow!("invalid query: {e}"))?;
+    let searcher = Searcher::open(&archive.index_dir()).with_context(|| {
+        format!(
+            "cannot open the search index of {}; run `mailcite reindex` to build it",
+            archive.dir().display()
+        )
+    })?;
+    let opts = SearchOptions {
+        sort: match args.sort {
+            SortArg::Date => Sort::Date,
+            SortArg::DateAsc => Sort::DateAsc,
+            SortArg::Relevance => Sort::Relevance,
+        },
+        limit: args.limit,
+        offset: args.offset,
+        count_only: args.count,
+        facets: args.facets,
+    };
+    let results = searcher.search_query(&query, &opts)?;
+    let outcome = if results.total > 0 {
+        Outcome::Success
+    } else {
+        Outcome::NoMatch
+    };
+    if args.count {
+        if args.json {
+            output::print_json(&serde_json::json!({ "query": text, "total": results.total }))?;
+        } else {
+            outln!("{}", results.total);
+        }
+        return Ok(outcome);
+    }
+    let mut hits = Vec::with_capacity(results.hits.len());
+    let mut block: Option<(BlockLocation, Vec<u8>)> = None;
+    for h in &results.hits {
+        let Some(m) = archive.catalog.message(h.key as i64)? else {
+            continue;
+        };
+        let body = message_text(&archive, &m, &mut block).unwrap_or_default();
+        let snip = searcher.snippet(&query, &body, 200);
+        hits.push(HitOut {
+            id: m.id.to_hex(),
+            message_id: m.message_id.clone(),
+            date: m
+                .date_utc
+                .map(|t| output::date_in_zone(t, m.date_offset.unwrap_or(0))),
+            from: m.from.clone(),
+            to: m.to.clone(),
+            subject: m.subject.clone(),
+            snippet: snip.text,
+            highlights: snip.highlights,
+            score: h.score,
+        });
+    }
+    let facets = results.facets.map(|f| FacetsOut {
+        per_year: f.per_year,
+        per_month: f.per_month,
+        undated: f.undated,
+        top_senders: f.top_senders,
+    });
+    if args.json {
+        output::print_json(&SearchOut {
+            query: text,
+            total: results.total,
+            hits,
+            facets,
+        })?;
+        return Ok(outcome);
+    }
+    let shown_to = args.offset + hits.len();
+    outln!(
+        "{} message{} match{}{}",
+        thousands(results.total as u64),
+        if results.total == 1 { "" } else { "s" },
+        if results.total == 1 { "es" } else { "" },
+        if hits.is_empty() {
+            String::new()
+        } else {
+            format!("; showing {}-{}", args.offset + 1, shown_to)
+        }
+    );
+    for h in &hits {
+        outln!();
+        let (b, r) = if ctx.color {
+            ("\x1b[1m", "\x1b[0m")
+        } else {
+            ("", "")
+        };
+        outln!(
+            "{b}{}{r}  {}  {}  {}",
+            short_id(&h.id),
+            h.date.as_deref().unwrap_or("(no date)"),
+            clip(&line(&sender(&h.from)), 30),
+            clip(&line(h.subject.as_deref().unwrap_or("(no subject)")), 80)
+        );
+        if !h.snippet.is_empty() {
+            outln!("    {}", highlighted(&h.snippet, &h.highlights, ctx.color));
+        }
+    }
+    if let Some(f) = &facets {
+        outln!();
+        outln!("Per year:");
+        for (y, n) in &f.per_year {
+            outln!("  {y}  {:>8}", thousands(*n));
+        }
+        if f.undated > 0 {
+            outln!("  none  {:>7}", thousands(f.undated));
+        }
+        outln!("Per month:");
+        for (mth, n) in &f.per_month {
+            outln!("  {mth}  {:>8}", thousands(*n));
+        }
+        outln!("Top senders:");
+        for (s, n) in &f.top_senders {
+            outln!("  {:>8}  {}", thousands(*n), line(s));
+        }
+    }
+    Ok(outcome)
+}
+
+/// The decoded text of a message, reading each store block once for
+/// consecutive hits in the same block.
+fn message_text(
+    archive: &Archive,
+    m: &MessageRow,
+    cache: &mut Option<(BlockLocation, Vec<u8>)>,
+) -> anyhow::Result<String> {
+    if cache.as_ref().map(|c| c.0) != Some(m.location.block) {
+        *cache = Some((
+            m.location.block,
+            archive.store.read_block(&m.location.block)?,
+        ));
+    }
+    let block = &cache.as_ref().map(|c| &c.1).context("block cache")?;
+    let raw = store::extract(block, &m.id, &m.location)?;
+    Ok(parse_message(&raw).text)
+}
+
+/// The snippet with its matches emphasized (colour on a terminal), every
+/// character made safe for the terminal.
+fn highlighted(snippet: &str, ranges: &[(usize, usize)], color: bool) -> String {
+    let mut out = String::with_capacity(snippet.len() + ranges.len() * 8);
+    let mut pos = 0;
+    for &(a, b) in ranges {
+        if a < pos
+            || b > snippet.len()
+            || !snippet.is_char_boundary(a)
+            || !snippet.is_char_boundary(b)
+        {
+            continue;
+        }
+        out.push_str(&line(&snippet[pos..a]));
+        if color {
+            out.push_str("\x1b[1;31m");
+        }
+        out.push_str(&line(&snippet[a..b]));
+        if color {
+            out.push_str("\x1b[0m");
+        }
+        pos = b;
+    }
+    out.push_str(&line(&snippet[pos..]));
+    out
+}
