@@ -67,6 +67,17 @@ pub enum Command {
     Show(ShowArgs),
     /// Show the conversation a message belongs to, as an indented tree.
     Thread(ThreadArgs),
+    /// Published articles: add one and find the messages it quotes; list,
+    /// show, remove.
+    #[command(subcommand)]
+    Article(ArticleCommand),
+    /// Record by hand that an article quotes a passage of a message (the
+    /// passage must be in the message).
+    Cite(CiteArgs),
+    /// Export cited passages with their full provenance, for editors and
+    /// lawyers: Markdown footnotes, JSON, CSV or a standalone HTML file.
+    #[command(long_about = EXPORT_HELP)]
+    Export(ExportArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     ///
     /// Example: mailcite completions bash > /etc/bash_completion.d/mailcite
@@ -154,12 +165,13 @@ QUERY LANGUAGE
   has:attachment         messages with attachments
   id:<msg-id>            by Message-ID (with or without <>) or SHA-256 prefix
   thread:ID              the conversation of a message (id, prefix or Message-ID)
-  folder:Sent  source:leak.mbox   where the copies were found
+  folder:Sent  source:leak.mbox   where the copies were found (folder: matches
+                         any part of the folder path: Sent, alice/Sent)
   lang:ru                detected language (ISO 639-1 or 639-3 code)
   date:2009  date:2009-07  date:2009-07-15
   date:2009-01..2009-06-30   a range; either side may be left open
   before:2009-07-15  after:2009-07-01   dates are in UTC
-  counter*               prefix;   countermesure~1   fuzzy (edit distance 1 or 2)
+  counter*               prefix;   countermesures~1   fuzzy (1 or 2 edits, not stemmed)
 
 Words match regardless of case and accents, and by their stem in the
 message's language (English, Russian, German, French, Spanish and 13 more,
@@ -182,7 +194,8 @@ Exit status: 0 when something matched, 1 when nothing did, 2 on an error
 #[derive(Args, Debug)]
 pub struct SearchArgs {
     /// The query (see QUERY LANGUAGE below). Several arguments are joined
-    /// with spaces.
+    /// with spaces. A query that starts with `-` goes after `--`:
+    /// `mailcite search -- -draft budget`.
     #[arg(required = true, value_name = "QUERY")]
     pub query: Vec<String>,
 
@@ -286,4 +299,154 @@ pub struct CompletionsArgs {
     /// The shell.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// `article` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum ArticleCommand {
+    /// Add an article (plain text, Markdown or HTML) and link every passage it
+    /// quotes to the message it came from.
+    #[command(long_about = ARTICLE_ADD_HELP)]
+    Add(ArticleAddArgs),
+    /// List the articles with their citation counts.
+    List(JsonArg),
+    /// Show an article: its citations (with their messages) and the quotes
+    /// no message contains.
+    Show(ArticleRefArgs),
+    /// Remove an article and its citations (messages are never removed).
+    Remove(ArticleRefArgs),
+}
+
+const ARTICLE_ADD_HELP: &str = "\
+Add an article and link every passage it quotes to its source message.
+
+Quoted passages are found in quotation marks of every common style (\" \",
+“ ”, « », „ “, ‚ ‘, ‹ ›, 「 」), in block quotes (Markdown `>`, HTML
+<blockquote>), and as unmarked runs of 8 or more words the article shares with
+a message. Each passage is looked up in the index and verified on the
+message's decoded text, allowing for line wrapping, case, quote marks and
+dashes, `> ` prefixes, hyphenation, `...` joining parts and [bracketed]
+insertions (those are `normalized` or `fuzzy` matches, with a score). When
+several messages contain a passage, the one where it is the writer's own text,
+earliest, is chosen; the others are listed. Title, date and URL are read from
+HTML metadata when present; the options override them.
+
+Examples:
+  mailcite article add story.html
+  mailcite article add draft.md --title 'Ministry pressed shipping firm' --outlet 'The Courier'
+  mailcite article add story.txt --json";
+
+/// Arguments of `article add`.
+#[derive(Args, Debug)]
+pub struct ArticleAddArgs {
+    /// The article: .txt, .md or .html (detected by content).
+    pub file: PathBuf,
+    /// Title (default: from the HTML or Markdown, else the file name).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Outlet (publication).
+    #[arg(long)]
+    pub outlet: Option<String>,
+    /// URL of the published article.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Publication date.
+    #[arg(long)]
+    pub published: Option<String>,
+    /// Author.
+    #[arg(long)]
+    pub author: Option<String>,
+    /// Lowest similarity (0-1) accepted for an edited quote.
+    #[arg(long, default_value_t = 0.85)]
+    pub min_score: f32,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Just `--json`.
+#[derive(Args, Debug)]
+pub struct JsonArg {
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// An article id.
+#[derive(Args, Debug)]
+pub struct ArticleRefArgs {
+    /// Article id (see `mailcite article list`).
+    pub id: i64,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `cite`.
+#[derive(Args, Debug)]
+pub struct CiteArgs {
+    /// The message: SHA-256, prefix or Message-ID.
+    pub id: String,
+    /// The article that quotes it.
+    #[arg(long, value_name = "ARTICLE")]
+    pub article: i64,
+    /// The passage as quoted.
+    #[arg(long)]
+    pub passage: String,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+const EXPORT_HELP: &str = "\
+Export cited passages with everything an editor or lawyer needs to check
+them: the exact passage with context, Message-ID, Date in its original zone,
+From, To, Cc, Subject, the SHA-256 of the raw message, every occurrence
+(source file, index and byte offset), and the authenticity status when the
+archive knows it.
+
+  --format markdown   footnotes to paste under an article
+  --format json       one object per citation
+  --format csv        one row per citation
+  --format html       one standalone, script-free file (nothing remote)
+
+Examples:
+  mailcite export --article 1 > sources.md
+  mailcite export --article 1 --format html --out sources.html
+  mailcite export --query 'from:@borealis-shipping.example countermeasures' --format csv";
+
+/// Export formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// Markdown footnotes.
+    Markdown,
+    /// JSON.
+    Json,
+    /// CSV.
+    Csv,
+    /// Standalone HTML.
+    Html,
+}
+
+/// Arguments of `export`.
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// Export the citations of this article.
+    #[arg(long, required_unless_present = "query", conflicts_with = "query")]
+    pub article: Option<i64>,
+    /// Export the best passage of each hit of this search.
+    #[arg(long)]
+    pub query: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Markdown)]
+    pub format: ExportFormat,
+    /// Characters of context on each side of a passage.
+    #[arg(long, default_value_t = 200)]
+    pub context: usize,
+    /// Hits to export with --query.
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Write to this file instead of stdout.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
 }

@@ -86,21 +86,30 @@ impl<'w> Feed<'w> {
 }
 
 impl Observer for Feed<'_> {
-    fn stored(&mut self, m: &Stored<'_>) {
-        let d = doc(
-            m.key,
-            m.id.to_hex(),
-            m.parsed,
-            vec![m.source.to_string()],
-            m.folder.map(|f| vec![f.to_string()]).unwrap_or_default(),
-            m.thread,
-        );
-        if let Err(e) = self.writer.add(&d)
-            && self.error.is_none()
-        {
-            self.error = Some(e);
+    fn stored(&mut self, batch: &[Stored<'_>]) {
+        // Building a document (language detection, quote splitting) costs
+        // more than tantivy's own indexing threads: do it on every core.
+        let writer = self.writer;
+        let errors: Vec<mailcite_index::Error> = batch
+            .par_iter()
+            .filter_map(|m| {
+                let d = doc(
+                    m.key,
+                    m.id.to_hex(),
+                    m.parsed,
+                    vec![m.source.to_string()],
+                    m.folder.map(|f| vec![f.to_string()]).unwrap_or_default(),
+                    m.thread,
+                );
+                writer.add(&d).err()
+            })
+            .collect();
+        if self.error.is_none() {
+            self.error = errors.into_iter().next();
         }
-        self.max_key = self.max_key.max(m.key);
+        if let Some(k) = batch.iter().map(|m| m.key).max() {
+            self.max_key = self.max_key.max(k);
+        }
     }
 }
 
@@ -149,23 +158,32 @@ fn docs_for(archive: &Archive, rows: &[MessageRow]) -> anyhow::Result<Vec<IndexD
             raws.push((i, mailcite_archive::store::extract(block, &m.id, loc)?));
         }
     }
-    let extra: Vec<(Vec<String>, Vec<String>)> = rows
-        .iter()
-        .map(|m| archive.catalog.sources_and_folders(m.key))
-        .collect::<Result<_, _>>()?;
+    let mut extra = Vec::with_capacity(rows.len());
+    for m in rows {
+        let (sources, folders) = archive.catalog.sources_and_folders(m.key)?;
+        let cited: Vec<String> = archive
+            .catalog
+            .articles_citing(m.key)?
+            .into_iter()
+            .map(|(id, _)| id.to_string())
+            .collect();
+        extra.push((sources, folders, cited));
+    }
     Ok(raws
         .into_par_iter()
         .map(|(i, raw)| {
             let m = &rows[i];
-            let (sources, folders) = extra[i].clone();
-            doc(
+            let (sources, folders, cited) = extra[i].clone();
+            let mut d = doc(
                 m.key,
                 m.id.to_hex(),
                 &parse_message(&raw),
                 sources,
                 folders,
                 m.thread,
-            )
+            );
+            d.cited_by = cited;
+            d
         })
         .collect())
 }
@@ -231,10 +249,9 @@ fn index_after(
             .iter()
             .filter_map(|(k, _, _)| archive.catalog.message(*k).transpose())
             .collect::<Result<_, _>>()?;
-        for d in docs_for(archive, &rows)? {
-            writer.add(&d)?;
-            written += 1;
-        }
+        let docs = docs_for(archive, &rows)?;
+        written += docs.len() as u64;
+        docs.par_iter().try_for_each(|d| writer.add(d))?;
         *after = locs.last().map(|l| l.0).unwrap_or(*after);
         progress(written);
     }

@@ -5,6 +5,7 @@
 mod cli;
 mod commands;
 mod indexing;
+mod linking;
 mod output;
 
 use clap::Parser;

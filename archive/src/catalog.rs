@@ -81,6 +81,29 @@ CREATE TABLE failures (
   PRIMARY KEY (source, idx)
 ) WITHOUT ROWID;
 CREATE TABLE index_dirty (key INTEGER PRIMARY KEY);
+CREATE TABLE articles (
+  id INTEGER PRIMARY KEY,
+  title TEXT, outlet TEXT, url TEXT, published TEXT, author TEXT,
+  format TEXT NOT NULL, file_name TEXT, sha256 TEXT NOT NULL,
+  text TEXT NOT NULL, added_at TEXT NOT NULL
+);
+CREATE TABLE citations (
+  id INTEGER PRIMARY KEY,
+  article INTEGER NOT NULL, message INTEGER NOT NULL,
+  quote TEXT NOT NULL, passage TEXT NOT NULL,
+  start_char INTEGER NOT NULL, end_char INTEGER NOT NULL,
+  method TEXT NOT NULL, score REAL NOT NULL,
+  manual INTEGER NOT NULL DEFAULT 0,
+  own_text INTEGER NOT NULL DEFAULT 1,
+  also_in TEXT,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX citations_article ON citations(article);
+CREATE INDEX citations_message ON citations(message);
+CREATE TABLE unmatched_quotes (
+  article INTEGER NOT NULL, pos INTEGER NOT NULL, quote TEXT NOT NULL,
+  PRIMARY KEY (article, pos)
+) WITHOUT ROWID;
 CREATE TABLE imports (
   id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT,
   mailcite_version TEXT NOT NULL, args TEXT NOT NULL,
@@ -90,8 +113,8 @@ CREATE TABLE imports (
 
 /// The catalog database.
 pub struct Catalog {
-    conn: Connection,
-    path: PathBuf,
+    pub(crate) conn: Connection,
+    pub(crate) path: PathBuf,
 }
 
 /// A container as recorded in `sources`.
@@ -424,7 +447,7 @@ pub struct Stats {
     pub raw_bytes: u64,
 }
 
-fn sql_err(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
+pub(crate) fn sql_err(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
     move |source| Error::Catalog {
         path: path.to_path_buf(),
         source,

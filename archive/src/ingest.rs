@@ -141,14 +141,14 @@ pub struct Stored<'a> {
 /// thread merge) are recorded in the catalog instead (`index_dirty`), so that
 /// a crash cannot lose them.
 pub trait Observer {
-    /// A new message was committed.
-    fn stored(&mut self, m: &Stored<'_>);
+    /// A batch of new messages was committed.
+    fn stored(&mut self, batch: &[Stored<'_>]);
 }
 
 /// An observer that does nothing.
 pub struct NoObserver;
 impl Observer for NoObserver {
-    fn stored(&mut self, _: &Stored<'_>) {}
+    fn stored(&mut self, _: &[Stored<'_>]) {}
 }
 
 enum Event {
@@ -551,17 +551,22 @@ fn commit_batch(
     let keys = written.keys;
     drop(batch);
 
-    for (n, &i) in new_positions.iter().enumerate() {
-        let p = &prepared[i];
-        observer.stored(&Stored {
-            key: keys[n],
-            id: p.id,
-            parsed: &parsed[n],
-            source: source_path,
-            folder: p.raw.folder.as_deref(),
-            thread: written.threads[n],
-        });
-    }
+    let stored: Vec<Stored<'_>> = new_positions
+        .iter()
+        .enumerate()
+        .map(|(n, &i)| {
+            let p = &prepared[i];
+            Stored {
+                key: keys[n],
+                id: p.id,
+                parsed: &parsed[n],
+                source: source_path,
+                folder: p.raw.folder.as_deref(),
+                thread: written.threads[n],
+            }
+        })
+        .collect();
+    observer.stored(&stored);
     rep.messages += counts.messages;
     rep.imported += counts.imported;
     rep.duplicates += counts.duplicates;

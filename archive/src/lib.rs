@@ -15,7 +15,9 @@
 #![deny(missing_docs)]
 
 pub mod archive;
+pub mod articles;
 pub mod catalog;
+pub mod citation;
 pub mod digest;
 pub mod error;
 pub mod ingest;

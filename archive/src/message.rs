@@ -1446,6 +1446,47 @@ fn resolve_date(
     mp: Option<&DateTime>,
     warnings: &mut Vec<String>,
 ) -> Option<MessageDate> {
+    let date = resolve_date_as_written(date_raw, mp, warnings)?;
+    if date_is_plausible(&date) {
+        return Some(date);
+    }
+    // A garbled header ("id AA03087sendmail ... via SMTPSun, 18 Apr 93
+    // 13:14:19 -0700") can hide a real date after some noise: look for one
+    // that starts at a later word.
+    let shown: String = date_raw.chars().take(80).collect();
+    for (i, _) in date_raw.char_indices().filter(|&(i, c)| {
+        i > 0 && c.is_ascii_digit() && !date_raw[..i].ends_with(|p: char| p.is_ascii_alphanumeric())
+    }) {
+        if let Some(p) = parse_date_detailed(&date_raw[i..])
+            && p.form == DateForm::Rfc5322
+            && date_is_plausible(&p.date)
+        {
+            warnings.push(format!(
+                "date read from inside a garbled Date header: {shown:?}"
+            ));
+            return Some(p.date);
+        }
+    }
+    warnings.push(format!(
+        "Date header lies in the future, treated as undated: {shown:?}"
+    ));
+    None
+}
+
+/// Mail cannot be dated more than a year after it is imported.
+fn date_is_plausible(d: &MessageDate) -> bool {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|t| t.as_secs() as i64)
+        .unwrap_or(i64::MAX / 2);
+    d.utc <= now.saturating_add(366 * 86400)
+}
+
+fn resolve_date_as_written(
+    date_raw: &str,
+    mp: Option<&DateTime>,
+    warnings: &mut Vec<String>,
+) -> Option<MessageDate> {
     let fallback = parse_date_detailed(date_raw);
     let mp = mp.filter(|dt| mail_parser_date_in_range(dt));
     match (mp, fallback) {
@@ -2603,10 +2644,13 @@ Content-Type: message/rfc822\r\nContent-Disposition: attachment; filename=\"fwd.
 
     #[test]
     fn absurd_years_are_clamped() {
+        // The parser clamps; a message dated after its import is then
+        // treated as undated, with a warning.
         let m = parse_message(&msg(&[b"Date: Mon, 1 Jan 99999999 00:00:00 +0000"], b"x"));
-        assert_eq!(m.date.map(|d| d.utc), Some(utc(9999, 1, 1, 0, 0, 0)));
+        assert_eq!(m.date, None);
         assert!(
-            m.warnings.iter().any(|w| w.contains("clamped")),
+            m.warnings.iter().any(|w| w.contains("clamped"))
+                && m.warnings.iter().any(|w| w.contains("in the future")),
             "{:?}",
             m.warnings
         );

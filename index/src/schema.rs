@@ -374,21 +374,26 @@ pub fn type_terms(content_type: &str, name: Option<&str>) -> Vec<String> {
     terms
 }
 
-/// Exact `folder` terms: the folder lowercase and each of its ancestors.
+/// Exact `folder` terms: every run of consecutive components of the folder
+/// path, lower case, so `folder:sent` matches `alice/Maildir/Sent`,
+/// `folder:inbox` matches every custodian's `inbox`, and `folder:alice`
+/// includes all of Alice's subfolders.
 pub fn folder_terms(folder: &str) -> Vec<String> {
-    let folder = folder.trim().trim_matches(['/', '\\']).to_lowercase();
+    let folder = folder.trim().to_lowercase();
+    let parts: Vec<&str> = folder
+        .split(['/', '\\'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    // Deep paths: keep the last components, where folder names live.
+    let parts = &parts[parts.len().saturating_sub(8)..];
     let mut terms = Vec::new();
-    for (i, c) in folder.char_indices() {
-        if c == '/' || c == '\\' {
-            let parent = &folder[..i];
-            if !parent.is_empty() {
-                terms.push(parent.to_string());
-            }
+    for i in 0..parts.len() {
+        for j in i + 1..=parts.len() {
+            terms.push(parts[i..j].join("/"));
         }
     }
-    if !folder.is_empty() {
-        terms.push(folder);
-    }
+    terms.sort();
+    terms.dedup();
     terms
 }
 
@@ -495,7 +500,14 @@ mod tests {
     fn folders_include_ancestors() {
         assert_eq!(
             folder_terms("INBOX/Projects/2009"),
-            ["inbox", "inbox/projects", "inbox/projects/2009"]
+            [
+                "2009",
+                "inbox",
+                "inbox/projects",
+                "inbox/projects/2009",
+                "projects",
+                "projects/2009"
+            ]
         );
         assert_eq!(folder_terms("/"), Vec::<String>::new());
     }

@@ -1,5 +1,8 @@
 //! One module per subcommand.
 
+mod article;
+mod cite;
+mod export;
 mod import;
 mod reindex;
 mod search;
@@ -21,6 +24,9 @@ pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<Outcome> {
         Command::Show(a) => show::run(ctx, a),
         Command::Thread(a) => thread::run(ctx, a),
         Command::Verify(a) => verify::run(ctx, a),
+        Command::Article(a) => article::run(ctx, a),
+        Command::Cite(a) => cite::run(ctx, a),
+        Command::Export(a) => export::run(ctx, a),
         Command::Completions(a) => {
             let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
             clap_complete::generate(a.shell, &mut cmd, "mailcite", &mut std::io::stdout());

@@ -6,10 +6,9 @@ use crate::output::{self, clip, outln, sanitize::line, sender, short_id, thousan
 use crate::{Context, Outcome};
 use anyhow::Context as _;
 use mailcite_archive::archive::{Archive, Mode};
-use mailcite_archive::catalog::MessageRow;
 use mailcite_archive::message::{Address, parse_message};
-use mailcite_archive::store::{self, BlockLocation};
 use mailcite_index::{SearchOptions, Searcher, Sort};
+use rayon::prelude::*;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -24,6 +23,14 @@ struct HitOut {
     /// Byte ranges of the matches in `snippet`.
     highlights: Vec<(usize, usize)>,
     score: f32,
+    /// Articles that cite the message.
+    cited_by: Vec<CitedBy>,
+}
+
+#[derive(Serialize)]
+struct CitedBy {
+    article: i64,
+    title: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -113,28 +120,47 @@ pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<Outcome> {
         }
         return Ok(outcome);
     }
-    let mut hits = Vec::with_capacity(results.hits.len());
-    let mut block: Option<(BlockLocation, Vec<u8>)> = None;
+    // Catalog look-ups first (one connection), then the costly part, reading
+    // and decoding each message to cut its snippet, in parallel.
+    let mut rows = Vec::with_capacity(results.hits.len());
     for h in &results.hits {
-        let Some(m) = archive.catalog.message(h.key as i64)? else {
-            continue;
-        };
-        let body = message_text(&archive, &m, &mut block).unwrap_or_default();
-        let snip = searcher.snippet(&query, &body, 200);
-        hits.push(HitOut {
+        if let Some(m) = archive.catalog.message(h.key as i64)? {
+            let cited = archive.catalog.articles_citing(m.key)?;
+            rows.push((h.score, m, cited));
+        }
+    }
+    let store = &archive.store;
+    let snippets: Vec<mailcite_index::Snippet> = rows
+        .par_iter()
+        .map(|(_, m, _)| {
+            let body = store
+                .read(&m.id, &m.location)
+                .map(|raw| parse_message(&raw).text)
+                .unwrap_or_default();
+            searcher.snippet(&query, &body, 200)
+        })
+        .collect();
+    let hits: Vec<HitOut> = rows
+        .into_iter()
+        .zip(snippets)
+        .map(|((score, m, cited), snip)| HitOut {
             id: m.id.to_hex(),
             message_id: m.message_id.clone(),
             date: m
                 .date_utc
                 .map(|t| output::date_in_zone(t, m.date_offset.unwrap_or(0))),
-            from: m.from.clone(),
-            to: m.to.clone(),
-            subject: m.subject.clone(),
+            from: m.from,
+            to: m.to,
+            subject: m.subject,
             snippet: snip.text,
             highlights: snip.highlights,
-            score: h.score,
-        });
-    }
+            score,
+            cited_by: cited
+                .into_iter()
+                .map(|(article, title)| CitedBy { article, title })
+                .collect(),
+        })
+        .collect();
     let facets = results.facets.map(|f| FacetsOut {
         per_year: f.per_year,
         per_month: f.per_month,
@@ -179,6 +205,13 @@ pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<Outcome> {
         if !h.snippet.is_empty() {
             outln!("    {}", highlighted(&h.snippet, &h.highlights, ctx.color));
         }
+        for c in &h.cited_by {
+            outln!(
+                "    cited in article {}: {}",
+                c.article,
+                line(c.title.as_deref().unwrap_or("(untitled)"))
+            );
+        }
     }
     if let Some(f) = &facets {
         outln!();
@@ -199,24 +232,6 @@ pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<Outcome> {
         }
     }
     Ok(outcome)
-}
-
-/// The decoded text of a message, reading each store block once for
-/// consecutive hits in the same block.
-fn message_text(
-    archive: &Archive,
-    m: &MessageRow,
-    cache: &mut Option<(BlockLocation, Vec<u8>)>,
-) -> anyhow::Result<String> {
-    if cache.as_ref().map(|c| c.0) != Some(m.location.block) {
-        *cache = Some((
-            m.location.block,
-            archive.store.read_block(&m.location.block)?,
-        ));
-    }
-    let block = &cache.as_ref().map(|c| &c.1).context("block cache")?;
-    let raw = store::extract(block, &m.id, &m.location)?;
-    Ok(parse_message(&raw).text)
 }
 
 /// The snippet with its matches emphasized (colour on a terminal), every

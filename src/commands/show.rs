@@ -5,6 +5,7 @@ use crate::output::{self, addresses, human_bytes, message_date, outln, sanitize}
 use crate::{Context, Outcome};
 use anyhow::Context as _;
 use mailcite_archive::archive::{Archive, Mode};
+use mailcite_archive::articles::CitationRow;
 use mailcite_archive::catalog::{MessageRow, Occurrence};
 use mailcite_archive::message::{AttachmentInfo, parse_message};
 use serde::Serialize;
@@ -20,6 +21,7 @@ struct ShowOut<'a> {
     occurrences: Vec<Occurrence>,
     conflicts: Vec<String>,
     thread_size: usize,
+    cited_in: Vec<CitationRow>,
 }
 
 pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<Outcome> {
@@ -53,6 +55,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<Outcome> {
         .map(|d| d.to_hex())
         .collect();
     let thread_size = archive.catalog.thread_members_count(m.thread)?;
+    let cited_in = archive.catalog.citations_of_message(m.key)?;
     if args.json {
         output::print_json(&ShowOut {
             message: &m,
@@ -64,6 +67,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<Outcome> {
             occurrences,
             conflicts,
             thread_size,
+            cited_in,
         })?;
         return Ok(Outcome::Success);
     }
@@ -128,6 +132,25 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<Outcome> {
     }
     outln!();
     outln!("{}", sanitize::for_terminal(parsed.text.trim_end(), true));
+    if !cited_in.is_empty() {
+        outln!();
+        outln!(
+            "Cited in {} place{}:",
+            cited_in.len(),
+            if cited_in.len() == 1 { "" } else { "s" }
+        );
+        for c in &cited_in {
+            outln!(
+                "  article {} ({}): \"{}\" [{} at characters {}..{}]",
+                c.article,
+                l(c.article_title.as_deref().unwrap_or("untitled")),
+                l(&c.citation.passage),
+                c.citation.method,
+                c.citation.start_char,
+                c.citation.end_char
+            );
+        }
+    }
     outln!();
     outln!(
         "Occurrences ({}): where each copy of these exact bytes was found",

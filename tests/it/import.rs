@@ -400,6 +400,9 @@ fn compatibility_fixture_of_format_1_still_opens() {
     assert_eq!(v["thread_size"], 2);
     let v = json(&archive, &["search", "countermeasures"]);
     assert_eq!(v["total"], 2);
+    assert_eq!(v["hits"][0]["cited_by"][0]["article"], 1);
+    let v = json(&archive, &["article", "show", "1"]);
+    assert_eq!(v["citations"].as_array().unwrap().len(), 5);
 }
 
 fn walkdir(p: &Path) -> Vec<std::path::PathBuf> {

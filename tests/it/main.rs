@@ -3,5 +3,6 @@
 //! in `../shared/corpora` (see `support::shared`).
 
 mod import;
+mod search;
 mod show;
 mod support;

@@ -1,0 +1,303 @@
+//! `mailcite article add|list|show|remove`.
+
+use crate::cli::{ArticleAddArgs, ArticleCommand, ArticleRefArgs, JsonArg};
+use crate::linking::{self, Texts};
+use crate::output::{self, clip, message_date, outln, sanitize::line, sender, short_id};
+use crate::{Context, Outcome, indexing};
+use anyhow::Context as _;
+use mailcite_archive::archive::{Archive, Mode};
+use mailcite_archive::articles::{ArticleRow, CitationRow, NewArticle, NewCitation};
+use mailcite_archive::citation;
+use mailcite_archive::digest::Digest;
+use serde::Serialize;
+
+pub fn run(ctx: &Context, cmd: ArticleCommand) -> anyhow::Result<Outcome> {
+    match cmd {
+        ArticleCommand::Add(a) => add(ctx, a),
+        ArticleCommand::List(a) => list(ctx, a),
+        ArticleCommand::Show(a) => show(ctx, a),
+        ArticleCommand::Remove(a) => remove(ctx, a),
+    }
+}
+
+fn open(ctx: &Context, mode: Mode) -> anyhow::Result<Archive> {
+    Archive::open(&ctx.archive, mode)
+        .with_context(|| format!("cannot open the archive {}", ctx.archive.display()))
+}
+
+#[derive(Serialize)]
+struct CitationOut {
+    quote: String,
+    /// Message-ID of the source.
+    message_id: Option<String>,
+    /// SHA-256 of the source.
+    id: String,
+    method: String,
+    score: f32,
+    passage: String,
+    start_char: u64,
+    end_char: u64,
+    own_text: bool,
+    also_in: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Unmatched {
+    quote: String,
+}
+
+#[derive(Serialize)]
+struct AddOut {
+    article: ArticleRow,
+    citations: Vec<CitationOut>,
+    unmatched: Vec<Unmatched>,
+}
+
+fn citation_out(archive: &Archive, c: &NewCitation) -> anyhow::Result<CitationOut> {
+    let m = archive.message(c.message)?;
+    Ok(CitationOut {
+        quote: c.quote.clone(),
+        message_id: m.message_id,
+        id: m.id.to_hex(),
+        method: c.method.clone(),
+        score: c.score,
+        passage: c.passage.clone(),
+        start_char: c.start_char,
+        end_char: c.end_char,
+        own_text: c.own_text,
+        also_in: c.also_in.clone(),
+    })
+}
+
+fn add(ctx: &Context, args: ArticleAddArgs) -> anyhow::Result<Outcome> {
+    let bytes = std::fs::read(&args.file)
+        .with_context(|| format!("cannot read the article {}", args.file.display()))?;
+    let input = String::from_utf8_lossy(&bytes).into_owned();
+    let file_name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    let format = citation::detect_format(&input, file_name.as_deref());
+    let art = citation::article_text(&input, format);
+    let quotes = citation::extract_quotes(&art, format);
+
+    let mut archive = open(ctx, Mode::Write)?;
+    let mut writer = indexing::open_writer(&archive)?;
+    indexing::catch_up(&mut archive, &mut writer, |_| {})?;
+    let searcher = mailcite_index::Searcher::open(&archive.index_dir())?;
+
+    let mut citations: Vec<NewCitation> = Vec::new();
+    let mut unmatched = Vec::new();
+    {
+        let mut texts = Texts::new(&archive);
+        for q in &quotes {
+            match linking::cite_quote(&searcher, &mut texts, &q.text, args.min_score)? {
+                Some(c) => citations.push(c),
+                None => unmatched.push(q.text.clone()),
+            }
+        }
+        let covered: Vec<_> = quotes.iter().map(|q| q.start..q.end).collect();
+        citations.extend(linking::verbatim_runs(
+            &searcher, &mut texts, &art.text, &covered, 8,
+        )?);
+    }
+    let format_name = match format {
+        citation::ArticleFormat::Text => "text",
+        citation::ArticleFormat::Markdown => "markdown",
+        citation::ArticleFormat::Html => "html",
+    };
+    let new = NewArticle {
+        title: args.title.or(art.title).or_else(|| file_name.clone()),
+        outlet: args.outlet,
+        url: args.url.or(art.url),
+        published: args.published.or(art.published),
+        author: args.author.or(art.author),
+        format: format_name.into(),
+        file_name: Some(args.file.display().to_string()),
+        sha256: Digest::of(&bytes).to_hex(),
+        text: art.text,
+    };
+    let id = archive.catalog.add_article(&new, &citations, &unmatched)?;
+    // Cited messages were marked stale: refresh their `cited` terms.
+    indexing::catch_up(&mut archive, &mut writer, |_| {})?;
+    writer.close()?;
+
+    let out = AddOut {
+        article: archive.catalog.article(id)?,
+        citations: citations
+            .iter()
+            .map(|c| citation_out(&archive, c))
+            .collect::<anyhow::Result<_>>()?,
+        unmatched: unmatched
+            .iter()
+            .map(|q| Unmatched { quote: q.clone() })
+            .collect(),
+    };
+    if args.json {
+        output::print_json(&out)?;
+        return Ok(Outcome::Success);
+    }
+    print_article_head(&out.article)?;
+    outln!(
+        "{} quoted passage{}: {} linked to a message, {} without a source",
+        out.citations.len() + out.unmatched.len(),
+        if out.citations.len() + out.unmatched.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
+        out.citations.len(),
+        out.unmatched.len()
+    );
+    for (i, c) in citations.iter().enumerate() {
+        print_citation(&archive, i + 1, c)?;
+    }
+    print_unmatched(&unmatched)?;
+    Ok(Outcome::Success)
+}
+
+fn print_article_head(a: &ArticleRow) -> anyhow::Result<()> {
+    let mut meta = Vec::new();
+    for v in [&a.outlet, &a.author, &a.published, &a.url]
+        .into_iter()
+        .flatten()
+    {
+        meta.push(line(v));
+    }
+    outln!(
+        "Article {}: {}{}",
+        a.id,
+        line(a.title.as_deref().unwrap_or("(untitled)")),
+        if meta.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", meta.join(", "))
+        }
+    );
+    Ok(())
+}
+
+fn print_citation(archive: &Archive, n: usize, c: &NewCitation) -> anyhow::Result<()> {
+    let m = archive.message(c.message)?;
+    outln!();
+    outln!("{n:>3}. \"{}\"", line(&clip(&c.quote, 200)));
+    outln!(
+        "     → {}  {}  {}  {}",
+        short_id(&m.id.to_hex()),
+        message_date(m.date_utc, m.date_offset),
+        clip(&line(&sender(&m.from)), 30),
+        clip(&line(m.subject.as_deref().unwrap_or("(no subject)")), 60)
+    );
+    let mut how = c.method.clone();
+    if c.method == "fuzzy" {
+        how.push_str(&format!(" {:.2}", c.score));
+    }
+    if !c.own_text {
+        how.push_str(", quoted in that message: its original was not found");
+    }
+    if !c.also_in.is_empty() {
+        how.push_str(&format!(
+            "; also in {} other message{}",
+            c.also_in.len(),
+            if c.also_in.len() == 1 { "" } else { "s" }
+        ));
+    }
+    outln!("       {how}");
+    if c.method != "exact" {
+        outln!("       message has: \"{}\"", line(&clip(&c.passage, 200)));
+    }
+    Ok(())
+}
+
+fn print_unmatched(unmatched: &[String]) -> anyhow::Result<()> {
+    if !unmatched.is_empty() {
+        outln!();
+        outln!("Quotes without a source in the archive:");
+        for q in unmatched {
+            outln!("  \"{}\"", line(&clip(q, 200)));
+        }
+    }
+    Ok(())
+}
+
+fn list(ctx: &Context, args: JsonArg) -> anyhow::Result<Outcome> {
+    let archive = open(ctx, Mode::Read)?;
+    let articles = archive.catalog.articles()?;
+    if args.json {
+        output::print_json(&serde_json::json!({ "articles": articles }))?;
+        return Ok(Outcome::Success);
+    }
+    if articles.is_empty() {
+        outln!("No articles yet; add one with `mailcite article add FILE`.");
+    }
+    for a in &articles {
+        outln!(
+            "{:>4}  {:>3} citations  {:>3} unmatched  {}{}",
+            a.id,
+            a.citations,
+            a.unmatched,
+            line(a.title.as_deref().unwrap_or("(untitled)")),
+            a.outlet
+                .as_deref()
+                .map(|o| format!(" ({})", line(o)))
+                .unwrap_or_default()
+        );
+    }
+    Ok(Outcome::Success)
+}
+
+#[derive(Serialize)]
+struct ShowOut {
+    article: ArticleRow,
+    citations: Vec<CitationRow>,
+    unmatched: Vec<Unmatched>,
+}
+
+fn show(ctx: &Context, args: ArticleRefArgs) -> anyhow::Result<Outcome> {
+    let archive = open(ctx, Mode::Read)?;
+    let article = archive.catalog.article(args.id)?;
+    let citations = archive.catalog.citations_of_article(args.id)?;
+    let unmatched = archive.catalog.unmatched_quotes(args.id)?;
+    if args.json {
+        output::print_json(&ShowOut {
+            article,
+            citations,
+            unmatched: unmatched
+                .into_iter()
+                .map(|quote| Unmatched { quote })
+                .collect(),
+        })?;
+        return Ok(Outcome::Success);
+    }
+    print_article_head(&article)?;
+    outln!(
+        "{} citation{}, {} quote{} without a source",
+        citations.len(),
+        if citations.len() == 1 { "" } else { "s" },
+        unmatched.len(),
+        if unmatched.len() == 1 { "" } else { "s" }
+    );
+    for (i, c) in citations.iter().enumerate() {
+        print_citation(&archive, i + 1, &c.citation)?;
+    }
+    print_unmatched(&unmatched)?;
+    Ok(Outcome::Success)
+}
+
+fn remove(ctx: &Context, args: ArticleRefArgs) -> anyhow::Result<Outcome> {
+    let mut archive = open(ctx, Mode::Write)?;
+    let n = archive.catalog.remove_article(args.id)?;
+    let mut writer = indexing::open_writer(&archive)?;
+    indexing::catch_up(&mut archive, &mut writer, |_| {})?;
+    writer.close()?;
+    if args.json {
+        output::print_json(&serde_json::json!({ "article": args.id, "citations_removed": n }))?;
+    } else {
+        outln!(
+            "Removed article {} and its {n} citation{} (no message was removed).",
+            args.id,
+            if n == 1 { "" } else { "s" }
+        );
+    }
+    Ok(Outcome::Success)
+}
