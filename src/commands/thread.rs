@@ -18,6 +18,8 @@ struct Node {
     depth: usize,
     link: &'static str,
     current: bool,
+    /// Ids of the articles that cite the message.
+    cited_by: Vec<i64>,
 }
 
 #[derive(Serialize)]
@@ -33,6 +35,16 @@ pub fn run(ctx: &Context, args: ThreadArgs) -> anyhow::Result<Outcome> {
     let members = archive.catalog.thread_members(m.thread)?;
     let tree = build_tree(&members);
     let by_key: std::collections::HashMap<i64, &_> = members.iter().map(|x| (x.key, x)).collect();
+    let mut cited: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
+    for n in &tree {
+        let ids = archive
+            .catalog
+            .articles_citing(n.key)?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        cited.insert(n.key, ids);
+    }
     let nodes: Vec<Node> = tree
         .iter()
         .map(|n| {
@@ -48,6 +60,7 @@ pub fn run(ctx: &Context, args: ThreadArgs) -> anyhow::Result<Outcome> {
                 depth: n.depth,
                 link: n.link,
                 current: n.key == m.key,
+                cited_by: cited.remove(&n.key).unwrap_or_default(),
             }
         })
         .collect();
@@ -66,7 +79,7 @@ pub fn run(ctx: &Context, args: ThreadArgs) -> anyhow::Result<Outcome> {
     for (n, t) in nodes.iter().zip(&tree) {
         let x = by_key[&t.key];
         outln!(
-            "{} {}  {:<25}  {:<20} {}{}{}",
+            "{} {}  {:<25}  {:<20} {}{}{}{}",
             if n.current { "▶" } else { " " },
             short_id(&n.id),
             message_date(x.date_utc, x.date_offset),
@@ -77,6 +90,12 @@ pub fn run(ctx: &Context, args: ThreadArgs) -> anyhow::Result<Outcome> {
                 "  (by subject)"
             } else {
                 ""
+            },
+            if n.cited_by.is_empty() {
+                String::new()
+            } else {
+                let ids: Vec<String> = n.cited_by.iter().map(|a| a.to_string()).collect();
+                format!("  [cited in article {}]", ids.join(", "))
             }
         );
     }
