@@ -65,21 +65,28 @@ pub fn doc(
     }
 }
 
+/// Messages fed between two index commits during an import, so that
+/// searches in another process see an import's progress and an interrupted
+/// import loses little index work.
+pub const COMMIT_EVERY: u64 = 25_000;
+
 /// Feeds new messages to the index writer as the import commits them.
 pub struct Feed<'w> {
-    writer: &'w IndexWriter,
+    writer: &'w mut IndexWriter,
     /// Largest key fed.
     pub max_key: i64,
+    since_commit: u64,
     /// First error from the index, reported after the import.
     pub error: Option<mailcite_index::Error>,
 }
 
 impl<'w> Feed<'w> {
     /// A feed into `writer`.
-    pub fn new(writer: &'w IndexWriter) -> Self {
+    pub fn new(writer: &'w mut IndexWriter) -> Self {
         Feed {
             writer,
             max_key: 0,
+            since_commit: 0,
             error: None,
         }
     }
@@ -87,9 +94,12 @@ impl<'w> Feed<'w> {
 
 impl Observer for Feed<'_> {
     fn stored(&mut self, batch: &[Stored<'_>]) {
+        if self.error.is_some() {
+            return;
+        }
         // Building a document (language detection, quote splitting) costs
         // more than tantivy's own indexing threads: do it on every core.
-        let writer = self.writer;
+        let writer = &*self.writer;
         let errors: Vec<mailcite_index::Error> = batch
             .par_iter()
             .filter_map(|m| {
@@ -104,11 +114,24 @@ impl Observer for Feed<'_> {
                 writer.add(&d).err()
             })
             .collect();
-        if self.error.is_none() {
-            self.error = errors.into_iter().next();
+        if let Some(e) = errors.into_iter().next() {
+            self.error = Some(e);
+            return;
         }
         if let Some(k) = batch.iter().map(|m| m.key).max() {
             self.max_key = self.max_key.max(k);
+        }
+        self.since_commit += batch.len() as u64;
+        if self.since_commit >= COMMIT_EVERY {
+            // Every key up to max_key has been fed (keys grow batch by batch).
+            let payload = serde_json::to_string(&Payload {
+                catalog_key: self.max_key,
+            })
+            .unwrap_or_default();
+            if let Err(e) = self.writer.commit(&payload) {
+                self.error = Some(e);
+            }
+            self.since_commit = 0;
         }
     }
 }

@@ -40,7 +40,7 @@ pub fn run(ctx: &Context, args: ImportArgs) -> anyhow::Result<Outcome> {
     // earlier import may have been interrupted), then feed it as batches commit.
     let mut writer = indexing::open_writer(&archive)?;
     indexing::catch_up(&mut archive, &mut writer, |_| {})?;
-    let mut feed = indexing::Feed::new(&writer);
+    let mut feed = indexing::Feed::new(&mut writer);
     let result = ingest::import(&mut archive, &args.paths, &opts, &progress, &mut feed);
     let feed_error = feed.error.take();
     if let Some((bar, stop)) = ticker {
