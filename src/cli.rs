@@ -168,6 +168,7 @@ QUERY LANGUAGE
   folder:Sent  source:leak.mbox   where the copies were found (folder: matches
                          any part of the folder path: Sent, alice/Sent)
   lang:ru                detected language (ISO 639-1 or 639-3 code)
+  cited:yes  cited:no    cited by an article or not;  article:1  cited by article 1
   date:2009  date:2009-07  date:2009-07-15
   date:2009-01..2009-06-30   a range; either side may be left open
   before:2009-07-15  after:2009-07-01   dates are in UTC

@@ -82,6 +82,20 @@ fn add(ctx: &Context, args: ArticleAddArgs) -> anyhow::Result<Outcome> {
     let quotes = citation::extract_quotes(&art, format);
 
     let mut archive = open(ctx, Mode::Write)?;
+    let sha256 = Digest::of(&bytes).to_hex();
+    if let Some(same) = archive
+        .catalog
+        .articles()?
+        .into_iter()
+        .find(|a| a.sha256 == sha256)
+    {
+        eprintln!(
+            "mailcite: note: {} was already added as article {} (same SHA-256); adding it again as a new article (remove the old one with `mailcite article remove {}`)",
+            args.file.display(),
+            same.id,
+            same.id
+        );
+    }
     let mut writer = indexing::open_writer(&archive)?;
     indexing::catch_up(&mut archive, &mut writer, |_| {})?;
     let searcher = mailcite_index::Searcher::open(&archive.index_dir())?;
@@ -114,7 +128,7 @@ fn add(ctx: &Context, args: ArticleAddArgs) -> anyhow::Result<Outcome> {
         author: args.author.or(art.author),
         format: format_name.into(),
         file_name: Some(args.file.display().to_string()),
-        sha256: Digest::of(&bytes).to_hex(),
+        sha256,
         text: art.text,
     };
     let id = archive.catalog.add_article(&new, &citations, &unmatched)?;
@@ -177,10 +191,16 @@ fn print_article_head(a: &ArticleRow) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A passage on one line: line breaks and runs of white space become one
+/// space, then everything is made safe for the terminal.
+fn one_line(s: &str) -> String {
+    line(&s.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
 fn print_citation(archive: &Archive, n: usize, c: &NewCitation) -> anyhow::Result<()> {
     let m = archive.message(c.message)?;
     outln!();
-    outln!("{n:>3}. \"{}\"", line(&clip(&c.quote, 200)));
+    outln!("{n:>3}. \"{}\"", one_line(&clip(&c.quote, 200)));
     outln!(
         "     → {}  {}  {}  {}",
         short_id(&m.id.to_hex()),
@@ -204,7 +224,7 @@ fn print_citation(archive: &Archive, n: usize, c: &NewCitation) -> anyhow::Resul
     }
     outln!("       {how}");
     if c.method != "exact" {
-        outln!("       message has: \"{}\"", line(&clip(&c.passage, 200)));
+        outln!("       message has: \"{}\"", one_line(&clip(&c.passage, 200)));
     }
     Ok(())
 }
@@ -214,7 +234,7 @@ fn print_unmatched(unmatched: &[String]) -> anyhow::Result<()> {
         outln!();
         outln!("Quotes without a source in the archive:");
         for q in unmatched {
-            outln!("  \"{}\"", line(&clip(q, 200)));
+            outln!("  \"{}\"", one_line(&clip(q, 200)));
         }
     }
     Ok(())

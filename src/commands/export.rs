@@ -112,15 +112,36 @@ pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<Outcome> {
         for (i, h) in res.hits.iter().enumerate() {
             let m = archive.message(h.key as i64)?;
             let text = parse_message(&archive.raw(&m)?).text;
+            // The passage is the stretch of the message from the snippet's
+            // first match to its last, found again in the decoded text so the
+            // context around it can be cut as for a citation.
             let snip = searcher.snippet(&query, &text, 300);
+            let span = match (snip.highlights.first(), snip.highlights.last()) {
+                (Some(a), Some(b)) => snip.text.get(a.0..b.1).unwrap_or_default(),
+                _ => "",
+            };
+            let found = if span.is_empty() {
+                None
+            } else {
+                mailcite_archive::citation::find_passage(span, &text, 0.99)
+            };
+            let (before, passage, after) = match found {
+                Some(f) => cut(
+                    &text,
+                    text[..f.start].chars().count() as u64,
+                    text[..f.end].chars().count() as u64,
+                    args.context,
+                ),
+                None => (String::new(), snip.text.clone(), String::new()),
+            };
             records.push(record(
                 &archive,
                 i + 1,
                 &m,
                 q.clone(),
-                snip.text,
-                String::new(),
-                String::new(),
+                passage,
+                before,
+                after,
                 "search",
                 h.score,
                 true,

@@ -2,6 +2,7 @@
 //! in `examples/`, on mailboxes written by the tests, and on the real corpora
 //! in `../shared/corpora` (see `support::shared`).
 
+mod articles;
 mod import;
 mod search;
 mod show;
