@@ -224,7 +224,10 @@ fn print_citation(archive: &Archive, n: usize, c: &NewCitation) -> anyhow::Resul
     }
     outln!("       {how}");
     if c.method != "exact" {
-        outln!("       message has: \"{}\"", one_line(&clip(&c.passage, 200)));
+        outln!(
+            "       message has: \"{}\"",
+            one_line(&clip(&c.passage, 200))
+        );
     }
     Ok(())
 }
