@@ -387,7 +387,7 @@ mod tests {
         assert_eq!(values(&d, f.lang), ["eng"]);
         assert_eq!(values(&d, f.quoted), ["> old quoted text"]);
         assert_eq!(values(&d, f.has), ["date", "quoted", "attachment"]);
-        assert_eq!(values(&d, f.folder), ["inbox", "inbox/work"]);
+        assert_eq!(values(&d, f.folder), ["inbox", "inbox/work", "work"]);
         assert_eq!(values(&d, f.cited), ["no"]);
     }
 

@@ -3,6 +3,7 @@
 //! in `../shared/corpora` (see `support::shared`).
 
 mod articles;
+mod citations_eval;
 mod import;
 mod search;
 mod show;

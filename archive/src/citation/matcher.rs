@@ -104,7 +104,7 @@ pub struct PreparedMessage<'a> {
     text: &'a str,
     norm: OnceLock<Normalized>,
     tokens: OnceLock<Vec<Token>>,
-    quoted_from: OnceLock<usize>,
+    quoted_zones: OnceLock<Vec<Range<usize>>>,
 }
 
 impl<'a> PreparedMessage<'a> {
@@ -114,7 +114,7 @@ impl<'a> PreparedMessage<'a> {
             text,
             norm: OnceLock::new(),
             tokens: OnceLock::new(),
-            quoted_from: OnceLock::new(),
+            quoted_zones: OnceLock::new(),
         }
     }
 
@@ -136,10 +136,10 @@ impl<'a> PreparedMessage<'a> {
     /// Same as [`is_quoted_in`] on this message, with the scan for reply and
     /// forward separators done once.
     pub fn is_quoted(&self, start: usize) -> bool {
-        let from = *self
-            .quoted_from
-            .get_or_init(|| first_separator(self.text, self.text.len()));
-        start >= from || line_is_quoted(self.text, start)
+        let zones = self
+            .quoted_zones
+            .get_or_init(|| quoted_zones(self.text, self.text.len()));
+        in_zones(zones, start) || line_is_quoted(self.text, start)
     }
 
     /// Finds `quote` in this message; see [`find_passage`].
@@ -168,21 +168,33 @@ impl<'a> PreparedMessage<'a> {
             }
         }
 
-        // 2. Normalized, when the quote is one contiguous part: a bracket
-        // inside a word ("[T]he") resolved, an ellipsis or bracketed insertion
-        // at either end dropped.
+        // 2. Normalized: the quote as it is (brackets and ellipses may be
+        // the message's own, as in "[deleted]"), then, when it is one
+        // contiguous part, with a bracket inside a word ("[T]he") resolved
+        // and an ellipsis or bracketed insertion at either end dropped.
         let parts = edit_parts(core);
-        if let [(_, single)] = parts.as_slice() {
-            let nq = normalize(single);
+        let mut literal = vec![core];
+        if let [(_, single)] = parts.as_slice()
+            && single != core
+        {
+            literal.push(single);
+        }
+        let nm = self.normalized();
+        for candidate in literal {
+            let nq = normalize(candidate);
             if nq.text.is_empty() {
-                return None;
+                continue;
             }
-            let nm = self.normalized();
             if let Some(ns) = self.best_occurrence(&nm.text, &nq.text, Some(nm))
                 && let Some(range) = nm.original_range(ns..ns + nq.text.len())
             {
                 return Some(self.make(Method::Normalized, 1.0, range, Vec::new()));
             }
+        }
+        if let [(_, single)] = parts.as_slice()
+            && normalize(single).text.is_empty()
+        {
+            return None;
         }
 
         // 3. Edited or changed.
@@ -557,7 +569,7 @@ fn edit_parts(quote: &str) -> Vec<(Gap, String)> {
                 .get(after..)
                 .and_then(|r| r.chars().next())
                 .is_some_and(char::is_alphanumeric);
-            if !inner.is_empty() && ellipsis_len(inner) == Some(inner.len()) {
+            if is_elision_mark(inner) {
                 start_part(&mut parts, Gap::Ellipsis);
             } else if prev_word || next_word {
                 if let Some(last) = parts.last_mut() {
@@ -576,7 +588,7 @@ fn edit_parts(quote: &str) -> Vec<(Gap, String)> {
         } && let Some(close) = find_near(rest, close_char, 12)
         {
             let inner = rest[1..1 + close].trim();
-            if !inner.is_empty() && ellipsis_len(inner) == Some(inner.len()) {
+            if is_elision_mark(inner) {
                 start_part(&mut parts, Gap::Ellipsis);
                 i += close + 2;
                 continue;
@@ -616,6 +628,17 @@ fn start_part(parts: &mut Vec<(Gap, String)>, gap: Gap) {
         }
         _ => parts.push((gap, String::new())),
     }
+}
+
+/// Whether the inside of a bracket marks an elision: an ellipsis, two dots
+/// (`[..]`) or a word saying so (`[snip]`, `<snip>`, `[cut]`).
+fn is_elision_mark(inner: &str) -> bool {
+    !inner.is_empty()
+        && (ellipsis_len(inner) == Some(inner.len())
+            || inner == ".."
+            || ["snip", "snipped", "cut"]
+                .iter()
+                .any(|w| inner.eq_ignore_ascii_case(w)))
 }
 
 /// The length of an ellipsis at the start of `s`: `...`, `…`, `. . .`
@@ -900,11 +923,27 @@ pub fn shared_runs(
 /// and its translations, `---------- Forwarded message ----------`, `Begin
 /// forwarded message:`, a line ending in `wrote:` and its translations,
 /// possibly wrapped after an `On ...` line, or an Outlook header block `From:`
-/// followed by `Sent:` and their translations). Offsets past the end count
-/// as the end.
+/// followed by `Sent:` and their translations). A `wrote:` line followed
+/// (past blank lines and editorial notes such as `[snip]`) by quoted lines
+/// (`>`, or `| ` and `: ` as some clients quote) introduces only those
+/// lines, blank lines between them, and lines
+/// that continue a quoted sentence in lower case (a quoted line wrapped
+/// without its prefix): the first other line is the writer's own again, as
+/// in interleaved and bottom-posted replies. A `wrote:` line followed by a
+/// note and then unquoted text (`<argument omitted>`) introduces nothing.
+/// Separator lines that are themselves `>`-quoted are ignored. Offsets past
+/// the end count as the end.
 pub fn is_quoted_in(message_text: &str, start: usize) -> bool {
     let start = floor_boundary(message_text, start);
-    line_is_quoted(message_text, start) || first_separator(message_text, start) <= start
+    line_is_quoted(message_text, start) || in_zones(&quoted_zones(message_text, start), start)
+}
+
+/// Whether `pos` lies in one of `zones`; a zone ending at `usize::MAX` runs
+/// to the end of the text and beyond.
+fn in_zones(zones: &[Range<usize>], pos: usize) -> bool {
+    zones
+        .iter()
+        .any(|z| z.start <= pos && (pos < z.end || z.end == usize::MAX))
 }
 
 fn floor_boundary(s: &str, mut i: usize) -> usize {
@@ -913,6 +952,45 @@ fn floor_boundary(s: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+/// Whether a line starts (after indentation) with a quote prefix: `>`, or
+/// `|` or `:` followed by white space or the end of the line, as some mail
+/// and news clients quote.
+fn has_quote_prefix(line: &str) -> bool {
+    let t = line.trim_start_matches([' ', '\t']);
+    let mut chars = t.chars();
+    match chars.next() {
+        Some('>') => true,
+        Some('|' | ':') => chars.next().is_none_or(char::is_whitespace),
+        _ => false,
+    }
+}
+
+/// Whether a line is an editorial note between an attribution and the
+/// quotation: a short line in brackets (`[...]`, `[snip]`, `(snip)`,
+/// `<snip>`, `[quoting me]`) or only dots.
+fn is_note(line: &str) -> bool {
+    let t = line.trim();
+    let bracketed = [('[', ']'), ('(', ')'), ('<', '>')]
+        .iter()
+        .any(|&(a, b)| t.starts_with(a) && t.ends_with(b));
+    (bracketed && t.chars().count() <= 80)
+        || (!t.is_empty() && t.chars().all(|c| matches!(c, '.' | '…' | ' ')))
+}
+
+/// Whether line `k` continues the sentence of line `k - 1`: that line does
+/// not end a sentence and this one starts with a lower-case letter.
+fn continues(lines: &[(usize, &str)], k: usize) -> bool {
+    let Some(prev) = k.checked_sub(1).and_then(|p| lines.get(p)) else {
+        return false;
+    };
+    let ended = prev.1.trim_end().ends_with(['.', '!', '?', ':', ';']);
+    !ended
+        && lines
+            .get(k)
+            .and_then(|(_, l)| l.trim_start().chars().next())
+            .is_some_and(char::is_lowercase)
 }
 
 /// Whether the line containing `pos` starts with `>` (after indentation).
@@ -924,11 +1002,16 @@ fn line_is_quoted(text: &str, pos: usize) -> bool {
         .starts_with('>')
 }
 
-/// Where quoted material starts: the start of the line after the first
-/// reply or forward separator line, or the `From:` line of an Outlook header
-/// block, looking no further than a few lines past `limit`; `usize::MAX` if
-/// there is none.
-fn first_separator(text: &str, limit: usize) -> usize {
+/// The zones of quoted material introduced by separator lines, in order,
+/// looking no further than a few lines past `limit`: from the line after a
+/// forward or `Original Message` separator, or from the `From:` line of an
+/// Outlook header block, to the end (`usize::MAX`); from the line after a
+/// `wrote:` attribution to the end, or, when the attribution is followed by
+/// quoted lines ([`has_quote_prefix`]), to the first line that is neither
+/// quoted, nor blank with a quoted line after it, nor the lower-case
+/// continuation of a quoted sentence (none when only a note and unquoted text
+/// follow). Quoted lines are not separators.
+fn quoted_zones(text: &str, limit: usize) -> Vec<Range<usize>> {
     const SEPARATORS: &[&str] = &[
         "original message",
         "ursprüngliche nachricht",
@@ -969,37 +1052,103 @@ fn first_separator(text: &str, limit: usize) -> usize {
         "inviato:",
         "verzonden:",
     ];
-    let mut recent: std::collections::VecDeque<(usize, bool)> = std::collections::VecDeque::new();
+    let mut lines: Vec<(usize, &str)> = Vec::new();
     let mut offset = 0;
-    let mut past_limit = 0;
     for line in text.split_inclusive('\n') {
-        let line_start = offset;
+        lines.push((offset, line));
         offset += line.len();
+    }
+    let blank = |k: usize| lines.get(k).is_none_or(|(_, l)| l.trim().is_empty());
+    let quoted = |k: usize| lines.get(k).is_some_and(|(_, l)| has_quote_prefix(l));
+    let mut zones = Vec::new();
+    let mut recent: std::collections::VecDeque<(usize, bool)> = std::collections::VecDeque::new();
+    let mut past_limit = 0;
+    let mut k = 0;
+    while k < lines.len() {
+        let (line_start, line) = lines[k];
+        let line_end = line_start + line.len();
+        k += 1;
         if line_start > limit {
             past_limit += 1;
             if past_limit > 4 {
                 break;
             }
         }
+        if quoted(k - 1) {
+            continue;
+        }
         let l = line.trim().to_lowercase();
         let dashed = l.starts_with("---") || l.starts_with("___") || l.starts_with("***");
         if (dashed && SEPARATORS.iter().any(|s| l.contains(s)))
             || l.starts_with("begin forwarded message")
-            || (l.len() < 400 && l.ends_with(':') && WROTE.iter().any(|w| l.contains(w)))
         {
-            return offset;
+            zones.push(line_end..usize::MAX);
+            break;
+        }
+        if l.len() < 400 && l.ends_with(':') && WROTE.iter().any(|w| l.contains(w)) {
+            // The first line of the quotation, past blank lines and
+            // editorial notes ("[...]", "[snip]", "<snip>", "[quoting me]").
+            let mut j = k;
+            let mut noted = false;
+            while j < lines.len() && (blank(j) || is_note(lines[j].1)) {
+                noted |= !blank(j);
+                j += 1;
+            }
+            if !quoted(j) {
+                if noted {
+                    // "<argument omitted>": the note stands for the
+                    // quotation, and what follows is the writer's own.
+                    k = j;
+                    recent.clear();
+                    continue;
+                }
+                zones.push(line_end..usize::MAX);
+                break;
+            }
+            // A `>`-quoted block (possibly several, separated by blank
+            // lines): it ends at a blank line followed by an unquoted line,
+            // or at an unquoted line that does not continue the line before
+            // it (a quoted line wrapped without its prefix continues a
+            // sentence in lower case).
+            let mut end = usize::MAX;
+            while j < lines.len() {
+                if blank(j) {
+                    let mut n = j;
+                    while n < lines.len() && blank(n) {
+                        n += 1;
+                    }
+                    if !quoted(n) {
+                        end = lines[j].0;
+                        break;
+                    }
+                    j = n;
+                } else if quoted(j) || continues(&lines, j) {
+                    j += 1;
+                } else {
+                    end = lines[j].0;
+                    break;
+                }
+            }
+            zones.push(line_end..end);
+            if end == usize::MAX {
+                break;
+            }
+            k = j;
+            recent.clear();
+            continue;
         }
         if SENT.iter().any(|s| l.starts_with(s))
             && let Some(&(from_start, _)) = recent.iter().rev().find(|(_, is_from)| *is_from)
         {
-            return from_start;
+            zones.push(from_start..usize::MAX);
+            break;
         }
         recent.push_back((line_start, FROM.iter().any(|f| l.starts_with(f))));
         if recent.len() > 3 {
             recent.pop_front();
         }
     }
-    usize::MAX
+    zones
 }
 
 /// A few distinctive words of `quote` to query a full-text index with for
@@ -1381,6 +1530,82 @@ mod tests {
         assert!(is_quoted_in(de, de.find("> Plan").unwrap_or(0)));
         assert!(!is_quoted_in("", 10));
         assert!(!is_quoted_in("plain ünïcode", 9));
+    }
+
+    #[test]
+    fn elision_marks_in_brackets() {
+        let message = "I was flipping through a copy of Spirit, the magazine of the \
+                       airline, on a long and boring flight to Vegas with my family, and \
+                       found a thoroughly enjoyable advertisement.";
+        for quote in [
+            "I was flipping through a copy of Spirit [..] and found a thoroughly enjoyable advertisement",
+            "I was flipping through a copy of Spirit <snip> and found a thoroughly enjoyable advertisement",
+            "I was flipping through a copy of Spirit (...) and found a thoroughly enjoyable advertisement",
+        ] {
+            let m = found(quote, message);
+            assert_eq!(m.score, 1.0, "{quote}");
+            assert_eq!(m.parts.len(), 2, "{quote}");
+        }
+    }
+
+    #[test]
+    fn brackets_and_ellipses_of_the_message_itself() {
+        let message = "Sam wrote:\n\n[This post cc the list to aid\npropagation.]\n\n\
+                       Tim C[unt] May's brain\nis wired . . . badly.\n";
+        let m = found("[This post cc the list to aid propagation.]", message);
+        assert_eq!(m.method, Method::Normalized);
+        assert!(m.passage.starts_with("[This post"));
+        let m = found("Tim C[unt] May's brain is wired . . . badly", message);
+        assert_eq!(m.method, Method::Normalized);
+        assert_eq!(m.score, 1.0);
+        // An editorial bracket still stands for the message's words.
+        let m = found("[Tim's] brain is wired", message);
+        assert!(m.passage.ends_with("wired"));
+    }
+
+    #[test]
+    fn interleaved_reply_is_own_text_after_the_quote() {
+        let m = "At 10:21 PM, blanc wrote:\n>Look, I've proposed a method.\n>\n>Why here?\n\n\
+                 Because it's on-topic.\n\n> Another point\nwrapped on\n\nMy answer.\n";
+        assert!(is_quoted_in(m, m.find("Look").unwrap_or(0)));
+        assert!(!is_quoted_in(m, m.find("Because").unwrap_or(0)));
+        assert!(is_quoted_in(m, m.find("Another").unwrap_or(0)));
+        assert!(!is_quoted_in(m, m.find("My answer").unwrap_or(0)));
+        // Blank lines between quoted paragraphs keep the zone open; a quoted
+        // line wrapped without its prefix is still quoted, an answer right
+        // under the quote is not.
+        let m = "Bob wrote:\n\n> one\n\n> two\ncontinued\n\nOwn.\n";
+        assert!(is_quoted_in(m, m.find("continued").unwrap_or(0)));
+        assert!(!is_quoted_in(m, m.find("Own").unwrap_or(0)));
+        let m = "Bob wrote:\n> Why is that?\nPerhaps he knew.\n> More\nmore\n";
+        assert!(!is_quoted_in(m, m.find("Perhaps").unwrap_or(0)));
+        assert!(is_quoted_in(m, m.find("More").unwrap_or(0)));
+        // A quoted attribution does not make the rest quoted.
+        let m = "x writes:\n>On Sat, Charlie wrote:\n>> fear\n>\n>Feeling righteous?\n\nI agree.\n";
+        assert!(!is_quoted_in(m, m.find("I agree").unwrap_or(0)));
+        let prepared = PreparedMessage::new(m);
+        assert!(!prepared.is_quoted(m.find("I agree").unwrap_or(0)));
+        assert!(prepared.is_quoted(m.find("fear").unwrap_or(0)));
+        // Editorial notes between the attribution and the quotation.
+        let m = "Jim wrote:\n[quoting me]\n>> quoted\n>\n>also\n\nYes, I did.\n\n\
+                 Sam wrote:\n\n[...]\n\n> more\n\nOwn again.\n";
+        assert!(is_quoted_in(m, m.find("quoted").unwrap_or(0)));
+        assert!(!is_quoted_in(m, m.find("Yes").unwrap_or(0)));
+        assert!(!is_quoted_in(m, m.find("Own again").unwrap_or(0)));
+        // Other quote prefixes after an attribution.
+        let m = "P.J. wrote:\n\n| has anyone looked at the card?\n\n\tI got one.\n\n\
+                 Bob (bob@x.org) wrote:\n: read the group first\n:\n\nI'm a Mac user.\n";
+        assert!(is_quoted_in(m, m.find("has anyone").unwrap_or(0)));
+        assert!(!is_quoted_in(m, m.find("I got one").unwrap_or(0)));
+        assert!(is_quoted_in(m, m.find("read the group").unwrap_or(0)));
+        assert!(!is_quoted_in(m, m.find("Mac user").unwrap_or(0)));
+        // A note standing for the whole quotation.
+        let m = "At 12:48, Mike wrote:\n\n<Long argument, omitted>\n\nThis is simply incorrect.\n";
+        assert!(!is_quoted_in(m, m.find("This is").unwrap_or(0)));
+        // A forward separator after an interleaved quote still applies.
+        let m = "Sam wrote:\n> hi\n\nOwn.\n\n-----Original Message-----\nold text\n";
+        assert!(!is_quoted_in(m, m.find("Own").unwrap_or(0)));
+        assert!(is_quoted_in(m, m.find("old text").unwrap_or(0)));
     }
 
     #[test]

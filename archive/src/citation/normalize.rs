@@ -65,10 +65,11 @@ impl Normalized {
 /// * soft hyphens, zero-width characters, bidirectional controls, the byte
 ///   order mark and other control characters (except whitespace) are removed;
 /// * a hyphen between two letters is removed, also when a line break (and a
-///   quote prefix) follows it: `counter-\nmeasures` and `counter-measures`
-///   both become `countermeasures`, so a quote matches whichever way its
-///   source was wrapped or hyphenated; a hyphen next to a digit or a space is
-///   kept;
+///   quote prefix) follows it, or spaces and a lower-case letter:
+///   `counter-\nmeasures`, `counter- measures` and `counter-measures` all
+///   become `countermeasures`, so a quote matches whichever way its source
+///   was wrapped or hyphenated; a hyphen next to a digit, after a space, or
+///   before a space and anything but a lower-case letter is kept;
 /// * quote marks are unified (`“ ” „ ‟ « » 「 」 『 』 〝 〞 ＂` → `"`,
 ///   `‘ ’ ‚ ‛ ‹ › ` ´ ＇` → `'`) and dashes unified (`‒ – — ― − ﹘ ﹣ －` →
 ///   `-`); an em dash (`—`, `―`) or a run of hyphens standing for one
@@ -155,12 +156,17 @@ fn char_at(s: &str, i: usize) -> Option<char> {
     s.get(i..).and_then(|rest| rest.chars().next())
 }
 
-/// Skips indentation and email quote prefixes (`>`, `| `) at a line start.
+/// Skips indentation (spaces, tabs, no-break spaces) and email quote
+/// prefixes (`>`, `| `) at a line start.
 fn skip_line_prefix(s: &str, mut i: usize) -> usize {
     let bytes = s.as_bytes();
     loop {
-        while matches!(bytes.get(i), Some(b' ' | b'\t')) {
-            i += 1;
+        loop {
+            match bytes.get(i) {
+                Some(b' ' | b'\t') => i += 1,
+                Some(0xC2) if bytes.get(i + 1) == Some(&0xA0) => i += 2,
+                _ => break,
+            }
         }
         match bytes.get(i) {
             Some(b'>') => i += 1,
@@ -173,8 +179,10 @@ fn skip_line_prefix(s: &str, mut i: usize) -> usize {
 }
 
 /// After a hyphen that follows a letter, where to resume if the hyphen joins
-/// two parts of a word: directly (`e-mail`) or across a line break and the
-/// next line's quote prefix (`counter-\n> measures`).
+/// two parts of a word: directly (`e-mail`), across a line break and the
+/// next line's quote prefix (`counter-\n> measures`), or across spaces
+/// before a lower-case letter (`counter- measures`: a hyphenated line break
+/// flattened into a space, as when a wrapped passage is copied).
 fn hyphen_join(s: &str, after_hyphen: usize) -> Option<usize> {
     if char_at(s, after_hyphen)?.is_alphabetic() {
         return Some(after_hyphen);
@@ -183,6 +191,9 @@ fn hyphen_join(s: &str, after_hyphen: usize) -> Option<usize> {
     let mut j = after_hyphen;
     while matches!(bytes.get(j), Some(b' ' | b'\t')) {
         j += 1;
+    }
+    if j > after_hyphen && char_at(s, j).is_some_and(char::is_lowercase) {
+        return Some(j);
     }
     match bytes.get(j) {
         Some(b'\r') => {
@@ -294,7 +305,7 @@ pub(crate) struct Token {
 }
 
 /// Scripts written without spaces between words: each character is a token.
-pub(crate) fn is_unspaced_script(c: char) -> bool {
+pub fn is_unspaced_script(c: char) -> bool {
     matches!(c,
         '\u{3040}'..='\u{30FF}'   // Hiragana, Katakana
         | '\u{31F0}'..='\u{31FF}' // Katakana extensions
@@ -429,6 +440,14 @@ mod tests {
             "active countermeasures"
         );
         assert_eq!(norm("counter-measures"), "countermeasures");
+        // Lines indented with no-break spaces (as HTML mail converted to text).
+        assert_eq!(
+            norm("inode informa-\n> \u{a0} \u{a0} tion"),
+            "inode information"
+        );
+        // A hyphenated line break flattened into spaces.
+        assert_eq!(norm("informa- tion"), "information");
+        assert_eq!(norm("Anglo- American"), "anglo- american");
         // Not between letters: kept.
         assert_eq!(norm("2009-\n2010"), "2009- 2010");
         assert_eq!(norm("a - b"), "a - b");
