@@ -126,24 +126,36 @@ pub fn split_quoted(text: &str) -> (String, String) {
 /// digits, so hex hashes stay). Such lines are a large share of the distinct
 /// terms of a mail corpus. Returns the text unchanged when nothing matches.
 pub fn strip_unsearchable(text: &str) -> std::borrow::Cow<'_, str> {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    fn core(line: &str) -> &str {
+        line.trim()
+            .trim_start_matches(|c: char| c == '>' || c.is_whitespace())
+    }
+    // The last END line: a BEGIN after it cannot be closed (keeps the scan
+    // below linear whatever the input).
+    let last_end = lines
+        .iter()
+        .rposition(|l| core(l).starts_with("-----END PGP "));
+    // An armor block is dropped only when its END line is there too: a
+    // message that merely mentions or quotes a BEGIN line keeps its text.
+    let mut armor_end: Option<usize> = None;
     let mut out = String::new();
     let mut changed = false;
-    let mut in_armor = false;
-    for line in text.split_inclusive('\n') {
-        let core = line
-            .trim()
-            .trim_start_matches(|c: char| c == '>' || c.is_whitespace());
-        let drop = if in_armor {
-            if core.starts_with("-----END PGP ") {
-                in_armor = false;
-            }
+    for (i, line) in lines.iter().enumerate() {
+        let c = core(line);
+        let drop = if armor_end.is_some_and(|end| i <= end) {
             true
-        } else if core.starts_with("-----BEGIN PGP ") && !core.starts_with("-----BEGIN PGP SIGNED")
-        {
-            in_armor = true;
-            true
+        } else if c.starts_with("-----BEGIN PGP ") && !c.starts_with("-----BEGIN PGP SIGNED") {
+            armor_end = match last_end {
+                Some(last) if last > i => lines[i + 1..=last]
+                    .iter()
+                    .position(|l| core(l).starts_with("-----END PGP "))
+                    .map(|k| i + 1 + k),
+                _ => None,
+            };
+            armor_end.is_some()
         } else {
-            is_base64_line(core)
+            is_base64_line(c)
         };
         if drop {
             if !changed {
@@ -453,6 +465,12 @@ mod tests {
     }
 
     #[test]
+    fn an_unclosed_armor_line_hides_nothing() {
+        let text = "Be careful what you sign:\n>-----BEGIN PGP SIGNATURE-----\nThe mutant condors are coming.\n";
+        assert!(strip_unsearchable(text).contains("mutant condors"));
+    }
+
+    #[test]
     fn armor_and_base64_lines_are_not_indexed() {
         let text = "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA1\n\nSigned words.\n\
                     -----BEGIN PGP SIGNATURE-----\nVersion: 2.6.2\n\niQCVAwUBMP\n=x7Yz\n\
@@ -469,10 +487,10 @@ mod tests {
             strip_unsearchable("plain"),
             std::borrow::Cow::Borrowed("plain")
         ));
-        // An armor block that never ends drops the rest, without panicking.
+        // An armor block that never ends is not armor: the text stays.
         assert_eq!(
             strip_unsearchable("a\n-----BEGIN PGP MESSAGE-----\nxyz"),
-            "a\n\n\n"
+            "a\n-----BEGIN PGP MESSAGE-----\nxyz"
         );
     }
 
