@@ -25,7 +25,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// Uncompressed size at which a block is closed.
-pub const BLOCK_TARGET: usize = 256 * 1024;
+pub const BLOCK_TARGET: usize = 64 * 1024;
 /// Pack files are closed once they reach this size.
 pub const PACK_LIMIT: u64 = 1 << 30;
 /// zstd level for blocks.
