@@ -264,18 +264,18 @@ fn index_after(
 ) -> anyhow::Result<u64> {
     let mut written = 0;
     loop {
-        let locs = archive.catalog.locations_after(*after, 5000)?;
-        if locs.is_empty() {
+        let keys = archive.catalog.keys_after(*after, 5000)?;
+        if keys.is_empty() {
             break;
         }
-        let rows: Vec<MessageRow> = locs
+        let rows: Vec<MessageRow> = keys
             .iter()
-            .filter_map(|(k, _, _)| archive.catalog.message(*k).transpose())
+            .filter_map(|k| archive.catalog.message(*k).transpose())
             .collect::<Result<_, _>>()?;
         let docs = docs_for(archive, &rows)?;
         written += docs.len() as u64;
         docs.par_iter().try_for_each(|d| writer.add(d))?;
-        *after = locs.last().map(|l| l.0).unwrap_or(*after);
+        *after = keys.last().copied().unwrap_or(*after);
         progress(written);
     }
     Ok(written)

@@ -10,7 +10,6 @@
 //! ```
 
 use crate::catalog::{Catalog, MessageRow};
-use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::store::Store;
 use fs4::fs_std::FileExt;
@@ -193,11 +192,6 @@ impl Archive {
                 .sum(),
             index: dir_size(&self.index_dir()),
         }
-    }
-
-    /// True when `d` is stored.
-    pub fn contains(&self, d: &Digest) -> Result<bool> {
-        Ok(!self.catalog.existing(&[*d])?.is_empty())
     }
 }
 

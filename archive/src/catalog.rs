@@ -1213,38 +1213,15 @@ impl Catalog {
         })
     }
 
-    /// Every message key and location, in key order, starting after `after`.
-    pub fn locations_after(
-        &self,
-        after: i64,
-        limit: usize,
-    ) -> Result<Vec<(i64, Digest, ObjectLocation)>> {
+    /// Message keys in key order, starting after `after`.
+    pub fn keys_after(&self, after: i64, limit: usize) -> Result<Vec<i64>> {
         let e = sql_err(&self.path);
         let mut st = self
             .conn
-            .prepare_cached(
-                "SELECT m.id, m.sha256, b.pack, b.offset, b.clen, b.ulen, m.inner_offset, m.size
-                 FROM messages m JOIN blocks b ON b.id = m.block WHERE m.id > ?1 ORDER BY m.id LIMIT ?2",
-            )
+            .prepare_cached("SELECT id FROM messages WHERE id > ?1 ORDER BY id LIMIT ?2")
             .map_err(&e)?;
         let rows = st
-            .query_map(params![after, limit as i64], |r| {
-                let sha: Vec<u8> = r.get(1)?;
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    Digest::from_slice(&sha).unwrap_or(Digest([0; 32])),
-                    ObjectLocation {
-                        block: BlockLocation {
-                            pack: r.get(2)?,
-                            offset: r.get(3)?,
-                            clen: r.get(4)?,
-                            ulen: r.get(5)?,
-                        },
-                        inner_offset: r.get(6)?,
-                        len: r.get(7)?,
-                    },
-                ))
-            })
+            .query_map(params![after, limit as i64], |r| r.get(0))
             .map_err(&e)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(&e)
     }

@@ -145,12 +145,6 @@ pub trait Observer {
     fn stored(&mut self, batch: &[Stored<'_>]);
 }
 
-/// An observer that does nothing.
-pub struct NoObserver;
-impl Observer for NoObserver {
-    fn stored(&mut self, _: &[Stored<'_>]) {}
-}
-
 enum Event {
     Start(usize, Option<Variant>),
     Batch(usize, Vec<SplitItem>),

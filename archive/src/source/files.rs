@@ -6,7 +6,6 @@ use super::discover::{Container, ContainerKind, DirFile};
 use super::mbox::{self, MboxReader, MmdfReader, Variant};
 use super::{Format, RawMessage, SplitFailure, SplitItem};
 use std::io::Read;
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -177,13 +176,4 @@ fn read_dir_file(f: &DirFile, index: u64, progress: &AtomicU64) -> SplitItem {
     let item = read_single(opened.reader, index, Some(f));
     progress.fetch_add(f.size, Ordering::Relaxed);
     item
-}
-
-/// Reads one message file exactly as stored (decompressing it if needed), for
-/// re-reading a lost object from its source.
-pub fn read_message_file(path: &Path) -> std::io::Result<Vec<u8>> {
-    let mut o = compress::open(path, None)?;
-    let mut v = Vec::new();
-    o.reader.read_to_end(&mut v)?;
-    Ok(v)
 }
