@@ -19,6 +19,7 @@ pub mod articles;
 pub mod catalog;
 pub mod citation;
 pub mod digest;
+pub mod dkim;
 pub mod error;
 pub mod ingest;
 pub mod message;
