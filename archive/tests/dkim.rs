@@ -162,10 +162,122 @@ fn check_signed_set(dir: &Path) {
     assert_eq!(s[0].status, Status::Fail);
     assert_eq!(s[0].reason.as_deref(), Some(REASON_BODY_HASH));
 
+    if dir.join("arc-2hop.eml").exists() {
+        check_arc(dir, &keys);
+    }
+
     // No keys at all: everything signed is nokey, except what fails on its body.
     let empty = KeyMap::new();
     assert_eq!(one(dir, "pass-relaxed.eml", &empty).status, Status::NoKey);
     assert_eq!(one(dir, "body-tampered.eml", &empty).status, Status::Fail);
+}
+
+/// (kind, instance, status) of each result, in header order.
+fn summary(sigs: &[Signature]) -> Vec<(Kind, Option<u32>, Status)> {
+    sigs.iter()
+        .map(|s| (s.kind, s.instance, s.status))
+        .collect()
+}
+
+fn check_arc(dir: &Path, keys: &KeyMap) {
+    use Kind::{ArcMessageSignature as Ams, ArcSeal as Seal, Dkim};
+    use Status::{Fail, NoKey, Pass};
+
+    let sigs = verify_file(dir, "arc-2hop.eml", keys);
+    assert_eq!(
+        summary(&sigs),
+        [
+            (Seal, Some(2), Pass),
+            (Ams, Some(2), Pass),
+            (Seal, Some(1), Pass),
+            (Ams, Some(1), Pass),
+            (Dkim, None, Pass),
+        ],
+        "{sigs:#?}"
+    );
+    assert_eq!(sigs[0].domain, "example.org");
+    assert_eq!(sigs[0].canonicalization, "relaxed");
+    assert_eq!(
+        dkim::required_keys(&std::fs::read(dir.join("arc-2hop.eml")).unwrap()),
+        [
+            ("example.org".to_string(), "arc".to_string()),
+            ("example.com".to_string(), "main".to_string())
+        ]
+    );
+
+    // The body changed after the last hop: every body hash fails, the seals (which
+    // cover only ARC headers) still verify.
+    let sigs = verify_file(dir, "arc-body-tampered.eml", keys);
+    assert_eq!(
+        summary(&sigs),
+        [
+            (Seal, Some(2), Pass),
+            (Ams, Some(2), Fail),
+            (Seal, Some(1), Pass),
+            (Ams, Some(1), Fail),
+            (Dkim, None, Fail),
+        ],
+        "{sigs:#?}"
+    );
+    assert_eq!(sigs[1].reason.as_deref(), Some(REASON_BODY_HASH));
+
+    // The first hop's ARC-Authentication-Results changed: both seals cover it.
+    let sigs = verify_file(dir, "arc-aar-tampered.eml", keys);
+    assert_eq!(
+        summary(&sigs),
+        [
+            (Seal, Some(2), Fail),
+            (Ams, Some(2), Pass),
+            (Seal, Some(1), Fail),
+            (Ams, Some(1), Pass),
+            (Dkim, None, Pass),
+        ],
+        "{sigs:#?}"
+    );
+    assert_eq!(sigs[0].reason.as_deref(), Some(REASON_SIGNATURE));
+
+    // Without the ARC key, the ARC signatures are nokey and DKIM still passes.
+    let mut only_dkim = KeyMap::new();
+    for r in dkim::parse_key_file(&std::fs::read_to_string(dir.join("keys.zone")).unwrap()).unwrap()
+    {
+        if r.domain == "example.com" {
+            only_dkim.insert(&r.domain, &r.selector, r.record);
+        }
+    }
+    let sigs = verify_file(dir, "arc-2hop.eml", &only_dkim);
+    assert_eq!(
+        summary(&sigs),
+        [
+            (Seal, Some(2), NoKey),
+            (Ams, Some(2), NoKey),
+            (Seal, Some(1), NoKey),
+            (Ams, Some(1), NoKey),
+            (Dkim, None, Pass),
+        ],
+        "{sigs:#?}"
+    );
+
+    // Dropping the first ARC-Seal breaks the chain: mail-auth's verify_arc sees it.
+    let raw = std::fs::read(dir.join("arc-2hop.eml")).unwrap();
+    let text = String::from_utf8(raw).unwrap();
+    let start = text.find("ARC-Seal: i=1;").unwrap();
+    let end = start
+        + text[start..]
+            .find("\r\nARC-Message-Signature: i=1")
+            .unwrap()
+        + 2;
+    let broken = format!("{}{}", &text[..start], &text[end..]);
+    let sigs = dkim::verify(broken.as_bytes(), keys);
+    let seal2 = &sigs[0];
+    assert_eq!((seal2.kind, seal2.status), (Seal, Fail), "{sigs:#?}");
+    assert!(
+        seal2
+            .reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("broken ARC chain"),
+        "{seal2:#?}"
+    );
 }
 
 #[test]

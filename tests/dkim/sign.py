@@ -23,9 +23,13 @@ records as DNS zone-file lines. Each case is one file `<case>.eml` (CRLF line en
   mbox.mbox          pass-simple stored in an mboxrd file, with a body line "From ..."
                      quoted as ">From ..." (the signature covers the unquoted line)
   unsigned           no signature
+  arc-2hop           pass-relaxed forwarded through two ARC hops (example.org, s=arc)
+  arc-body-tampered  arc-2hop with the body changed after the last hop
+  arc-aar-tampered   arc-2hop with the first ARC-Authentication-Results changed
 
 Requires: dkimpy (pip install dkimpy), PyNaCl for Ed25519 (pip install pynacl),
-openssl on PATH for RSA key generation.
+authres for ARC signing (pip install authres), openssl on PATH for RSA keys.
+Without PyNaCl or authres the Ed25519 or ARC cases are left out.
 """
 
 import base64
@@ -42,6 +46,13 @@ try:
     HAVE_NACL = True
 except ImportError:  # pragma: no cover
     HAVE_NACL = False
+
+try:
+    import authres  # noqa: F401
+
+    HAVE_AUTHRES = True
+except ImportError:  # pragma: no cover
+    HAVE_AUTHRES = False
 
 DOMAIN = b"example.com"
 
@@ -116,11 +127,20 @@ def sign(message, selector, key, canon=(b"relaxed", b"relaxed"), algo=b"rsa-sha2
     return sig + message
 
 
-def zone_line(selector, record):
+def arc_hops(message, key):
+    """Two ARC hops by example.org, each after adding its Authentication-Results."""
+    m = b"Authentication-Results: mx.example.org; dkim=pass header.d=example.com\r\n" + message
+    m = b"".join(dkim.arc_sign(m, b"arc", b"example.org", key, b"mx.example.org")) + m
+    m = b"Authentication-Results: lists.example.org; arc=pass\r\n" + m
+    m = b"".join(dkim.arc_sign(m, b"arc", b"example.org", key, b"lists.example.org")) + m
+    return m
+
+
+def zone_line(selector, record, domain=DOMAIN):
     # Split the record into 200-octet strings, like a real zone file.
     parts = [record[i:i + 200] for i in range(0, len(record), 200)] or [""]
     quoted = " ".join('"%s"' % p for p in parts)
-    return "%s._domainkey.%s. 3600 IN TXT %s\n" % (selector.decode(), DOMAIN.decode(), quoted)
+    return "%s._domainkey.%s. 3600 IN TXT %s\n" % (selector.decode(), domain.decode(), quoted)
 
 
 def main():
@@ -166,6 +186,14 @@ def main():
     cases["partial"] = sign(MESSAGE, b"main", rsa, length=True) + (
         b"\r\nP.S. This line was appended after signing.\r\n")
     cases["unsigned"] = MESSAGE
+    if HAVE_AUTHRES:
+        arc, arc_pub = openssl_rsa(2048, os.path.join(keydir, "arc.pem"))
+        zone.append(zone_line(b"arc", "v=DKIM1; k=rsa; p=" + arc_pub, b"example.org"))
+        cases["arc-2hop"] = arc_hops(cases["pass-relaxed"], arc)
+        cases["arc-body-tampered"] = cases["arc-2hop"].replace(b"attached.", b"enclosed.")
+        cases["arc-aar-tampered"] = cases["arc-2hop"].replace(
+            b"i=1; mx.example.org;\r\n dkim=pass", b"i=1; mx.example.org;\r\n dkim=fail")
+        assert cases["arc-aar-tampered"] != cases["arc-2hop"]
 
     for name, data in cases.items():
         with open(os.path.join(out, name + ".eml"), "wb") as f:
@@ -195,7 +223,8 @@ def main():
     for name in ["pass-relaxed", "pass-simple", "pass-ed25519", "weak", "rotated", "partial"]:
         if name in cases and not dkim.verify(cases[name], dnsfunc=dnsfunc, minkey=512):
             sys.exit("dkimpy does not verify its own %s message" % name)
-    print("signed %d messages into %s (ed25519: %s)" % (len(cases) + 1, out, HAVE_NACL))
+    print("signed %d messages into %s (ed25519: %s, arc: %s)"
+          % (len(cases) + 1, out, HAVE_NACL, HAVE_AUTHRES))
 
 
 if __name__ == "__main__":

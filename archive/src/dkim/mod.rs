@@ -1116,10 +1116,11 @@ fn run_job(
     sig.status = best.status;
     sig.reason = best.reason;
     sig.key_bits = best.key_bits;
-    if tried > 1 && sig.status != Status::Pass {
-        if let Some(r) = sig.reason.as_mut() {
-            r.push_str(&format!(" (tried {tried} archived keys)"));
-        }
+    if tried > 1
+        && sig.status != Status::Pass
+        && let Some(r) = sig.reason.as_mut()
+    {
+        r.push_str(&format!(" (tried {tried} archived keys)"));
     }
     if job.kind == Kind::ArcMessageSignature
         && sig.status == Status::Fail
@@ -1127,25 +1128,24 @@ fn run_job(
             .ams_headers
             .iter()
             .any(|h| Some(h.header.i) > job.instance)
+        && let Some(r) = sig.reason.as_mut()
     {
-        if let Some(r) = sig.reason.as_mut() {
-            r.push_str(
-                " (an older ARC-Message-Signature is expected to break when a later hop changed the message)",
-            );
-        }
+        r.push_str(
+            " (an older ARC-Message-Signature is expected to break when a later hop changed the message)",
+        );
     }
-    if let Some(chain) = &job.chain_error {
-        if matches!(
+    if let Some(chain) = &job.chain_error
+        && matches!(
             sig.status,
             Status::Pass | Status::Expired | Status::Weak | Status::Fail
-        ) {
-            let crypto = match sig.status {
-                Status::Fail => sig.reason.clone().unwrap_or_default(),
-                other => format!("the seal's own signature is {other}"),
-            };
-            sig.status = Status::Fail;
-            sig.reason = Some(format!("{chain}; {crypto}"));
-        }
+        )
+    {
+        let crypto = match sig.status {
+            Status::Fail => sig.reason.clone().unwrap_or_default(),
+            other => format!("the seal's own signature is {other}"),
+        };
+        sig.status = Status::Fail;
+        sig.reason = Some(format!("{chain}; {crypto}"));
     }
     if sig.partial_body && sig.status == Status::Pass {
         sig.reason = Some(
