@@ -86,9 +86,122 @@ pub enum Command {
     ///
     /// Example: mailcite man > mailcite.1 && man ./mailcite.1
     Man,
-    /// Re-read every stored message and check it still hashes to its id.
-    /// Exit status 1 when a problem is found.
+    /// Prove nothing changed since import: re-hash every stored message and
+    /// check that catalog, store and index agree. Exit status 1 on any problem.
+    #[command(long_about = VERIFY_HELP)]
     Verify(VerifyArgs),
+    /// Check the DKIM and ARC signatures of messages against the archived
+    /// keys (offline), and store the results.
+    #[command(long_about = DKIM_HELP)]
+    Dkim(DkimArgs),
+    /// The archive's DKIM key store: add archived public keys, list them.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+const VERIFY_HELP: &str = "\
+Prove that nothing in the archive changed since import.
+
+Re-reads every stored message and checks it still hashes to its SHA-256 id,
+checks that every pack the catalog relies on is whole, that catalog and store
+agree (no message without its object, no stored block that no message
+uses), and that the search index holds exactly the catalog's messages.
+Every problem is reported with the message's provenance (where each copy
+came from). Exit status 1 when anything is wrong, 0 when all is well.
+
+--repair fixes what can be fixed without trusting anything but the original
+files: a damaged or missing object is read again from a source file that
+still holds it (its bytes must hash to the message's id, so a changed source
+is never used), and a search index that disagrees with the catalog is rebuilt.
+
+Examples:
+  mailcite verify
+  mailcite verify --json > verify-2026-11-28.json
+  mailcite verify --repair";
+
+const DKIM_HELP: &str = "\
+Check the DKIM signatures (and ARC sets) of messages against the public keys
+archived with `mailcite keys add`, store one result per signature, and print
+them. Import already checks every new message; run this after adding keys,
+or on an archive made by an older mailcite.
+
+Results: pass (the signed headers and body are exactly as signed); fail
+(body hash mismatch: the body was altered after signing; signature mismatch:
+signed headers were altered); nokey (no archived key for the selector: add
+it); revoked (the archived record has an empty p=); expired (a valid
+signature whose x= expiry lies in the past: old mail is not forged because
+its signature expired); weak (a valid signature by an RSA key under 1024
+bits, which can be forged today); invalid (the signature header cannot be
+read); none (unsigned). A signature with l= that leaves part of the body
+unsigned is reported as such: text after the signed length could have been
+added by anyone.
+
+Nothing is looked up on the network unless you pass --dns.
+
+QUERY narrows the messages, in the search language (`from:example.com`).
+
+Examples:
+  mailcite keys add keys/example.com.zone && mailcite dkim
+  mailcite dkim from:example.com
+  mailcite dkim --json dkim:nokey
+  mailcite search dkim:fail";
+
+/// Arguments of `dkim`.
+#[derive(Args, Debug)]
+pub struct DkimArgs {
+    /// Only messages matching this query (the `search` language).
+    #[arg(value_name = "QUERY")]
+    pub query: Vec<String>,
+
+    /// Fetch keys that are missing from the archive from DNS and archive
+    /// them. WARNING: a DNS look-up of selector._domainkey.DOMAIN tells the
+    /// domain's owner (and anyone watching the network) that someone is
+    /// checking their mail now. Today's key may also differ from the one that
+    /// signed old mail (keys are rotated).
+    #[arg(long)]
+    pub dns: bool,
+
+    /// Also list unsigned messages.
+    #[arg(long)]
+    pub all: bool,
+
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `keys` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Add archived DKIM public keys from files: DNS zone-file lines
+    /// (`sel._domainkey.example.com. IN TXT "v=DKIM1; k=rsa; p=..."`), `dig`
+    /// output, or JSON (`[{"domain", "selector", "record", "first_seen",
+    /// "last_seen"}]`). Messages signed with these keys are checked again.
+    ///
+    /// Example: mailcite keys add example.com-2009.zone keys.json
+    Add(KeysAddArgs),
+    /// List the archived keys.
+    List(KeysListArgs),
+}
+
+/// Arguments of `keys add`.
+#[derive(Args, Debug)]
+pub struct KeysAddArgs {
+    /// Key files.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Print a summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `keys list`.
+#[derive(Args, Debug)]
+pub struct KeysListArgs {
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 const IMPORT_HELP: &str = "\
@@ -244,6 +357,33 @@ pub struct ReindexArgs {
     /// Print a summary as JSON.
     #[arg(long)]
     pub json: bool,
+
+    /// Flag messages whose Date header is more than this far from the first
+    /// Received hop (`anomaly:date`): seconds, or a number with s, m, h or d
+    /// (`36h`, `2d`). Remembered by the archive. Default 1d.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_date_skew: Option<i64>,
+}
+
+/// Parses `90`, `90s`, `15m`, `36h`, `2d` into seconds.
+pub fn parse_duration(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, "s"),
+    };
+    let n: i64 = num
+        .parse()
+        .map_err(|_| format!("\"{s}\" is not a duration; use e.g. 3600, 90m, 36h or 2d"))?;
+    let mult = match unit.trim() {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        other => return Err(format!("unknown unit \"{other}\"; use s, m, h or d")),
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("\"{s}\" is too long"))
 }
 
 const SHOW_HELP: &str = "\
@@ -258,7 +398,11 @@ its Message-ID (with or without <>).
 Examples:
   mailcite show 3f2a9c1e
   mailcite show '<harbour-1@borealis-shipping.example>'
-  mailcite show 3f2a9c1e --raw > original.eml";
+  mailcite show 3f2a9c1e --raw > original.eml
+  mailcite show 3f2a9c1e --headers     every header, and the Received hops
+
+Authenticity: the DKIM and ARC result of every signature (see `mailcite dkim`)
+and a warning when the Date header is far from the first Received hop.";
 
 /// Arguments of `show`.
 #[derive(Args, Debug)]
@@ -269,6 +413,11 @@ pub struct ShowArgs {
     /// Write the original bytes, exactly as stored, to stdout.
     #[arg(long, conflicts_with = "json")]
     pub raw: bool,
+
+    /// Also list every header as written, and the Received chain: each hop
+    /// with its timestamp and the gap to the Date header.
+    #[arg(long)]
+    pub headers: bool,
 
     /// Print as JSON.
     #[arg(long)]
@@ -292,6 +441,11 @@ pub struct VerifyArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+
+    /// Re-read damaged or missing objects from their source files (when
+    /// still present and unchanged) and rebuild a disagreeing index.
+    #[arg(long)]
+    pub repair: bool,
 }
 
 /// Arguments of `completions`.

@@ -7,11 +7,13 @@
 //! import and by `reindex`.
 
 use anyhow::Context as _;
-use mailcite_archive::archive::Archive;
+use mailcite_archive::archive::{Archive, Mode};
+use mailcite_archive::auth::AuthResult;
 use mailcite_archive::catalog::MessageRow;
 use mailcite_archive::ingest::{Observer, Stored};
 use mailcite_archive::message::{Address, ParsedMessage, parse_message};
-use mailcite_index::{Attachment, IndexDoc, IndexWriter, Party};
+use mailcite_archive::received;
+use mailcite_index::{Attachment, IndexDoc, IndexWriter, Party, Searcher};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -62,6 +64,42 @@ pub fn doc(
         sources,
         thread: Some(thread.to_string()),
         cited_by: Vec::new(),
+        dkim: Vec::new(),
+        dkim_domains: Vec::new(),
+        arc: Vec::new(),
+        anomalies: Vec::new(),
+    }
+}
+
+/// Adds the authenticity and time evidence to a document: the status of
+/// each signature (`auth` is `None` when the message was never checked) and
+/// `anomaly:date` when the Date header is more than `max_skew` seconds from
+/// the first Received hop.
+pub fn add_evidence(
+    d: &mut IndexDoc,
+    p: &ParsedMessage,
+    auth: Option<&[AuthResult]>,
+    max_skew: i64,
+) {
+    if let Some(results) = auth {
+        for r in results {
+            if r.is_dkim() {
+                d.dkim.push(r.status.clone());
+                if !r.domain.is_empty() {
+                    d.dkim_domains.push(r.domain.clone());
+                }
+            } else {
+                d.arc.push(r.status.clone());
+            }
+        }
+        if d.dkim.is_empty() {
+            d.dkim.push("none".into());
+        }
+    }
+    if let (Some(date), Some(hop)) = (p.date, p.first_received)
+        && received::date_is_anomalous(date.utc, hop, max_skew)
+    {
+        d.anomalies.push("date".into());
     }
 }
 
@@ -73,6 +111,7 @@ pub const COMMIT_EVERY: u64 = 25_000;
 /// Feeds new messages to the index writer as the import commits them.
 pub struct Feed<'w> {
     writer: &'w mut IndexWriter,
+    max_skew: i64,
     /// Largest key fed.
     pub max_key: i64,
     since_commit: u64,
@@ -81,10 +120,11 @@ pub struct Feed<'w> {
 }
 
 impl<'w> Feed<'w> {
-    /// A feed into `writer`.
-    pub fn new(writer: &'w mut IndexWriter) -> Self {
+    /// A feed into `writer`; `max_skew` is the archive's date-skew setting.
+    pub fn new(writer: &'w mut IndexWriter, max_skew: i64) -> Self {
         Feed {
             writer,
+            max_skew,
             max_key: 0,
             since_commit: 0,
             error: None,
@@ -100,10 +140,11 @@ impl Observer for Feed<'_> {
         // Building a document (language detection, quote splitting) costs
         // more than tantivy's own indexing threads: do it on every core.
         let writer = &*self.writer;
+        let max_skew = self.max_skew;
         let errors: Vec<mailcite_index::Error> = batch
             .par_iter()
             .filter_map(|m| {
-                let d = doc(
+                let mut d = doc(
                     m.key,
                     m.id.to_hex(),
                     m.parsed,
@@ -111,6 +152,7 @@ impl Observer for Feed<'_> {
                     m.folder.map(|f| vec![f.to_string()]).unwrap_or_default(),
                     m.thread,
                 );
+                add_evidence(&mut d, m.parsed, Some(m.auth), max_skew);
                 writer.add(&d).err()
             })
             .collect();
@@ -136,11 +178,111 @@ impl Observer for Feed<'_> {
     }
 }
 
-/// Opens the archive's index for writing, creating it if needed.
-pub fn open_writer(archive: &Archive) -> anyhow::Result<IndexWriter> {
+/// Opens the archive's index for writing, creating it if needed. An index
+/// built by another mailcite version (another schema) is rebuilt from the
+/// archive first, with a note on stderr.
+pub fn open_writer(archive: &mut Archive) -> anyhow::Result<IndexWriter> {
     let dir = archive.index_dir();
-    IndexWriter::open(&dir)
-        .with_context(|| format!("cannot open the search index {}", dir.display()))
+    match IndexWriter::open(&dir) {
+        Err(mailcite_index::Error::SchemaVersion { found, .. }) => {
+            rebuild_outdated(archive, &found)?;
+            IndexWriter::open(&dir)
+        }
+        other => other,
+    }
+    .with_context(|| format!("cannot open the search index {}", dir.display()))
+}
+
+/// Opens the archive's index for searching. An index built by another
+/// mailcite version, or none at all, is (re)built from the archive first
+/// (which needs the archive's write lock for a moment).
+pub fn open_searcher(archive: &Archive) -> anyhow::Result<Searcher> {
+    let dir = archive.index_dir();
+    let found = match Searcher::open(&dir) {
+        Ok(s) => return Ok(s),
+        Err(mailcite_index::Error::SchemaVersion { found, .. }) => found,
+        Err(mailcite_index::Error::Missing { .. }) => "none".to_string(),
+        Err(e) => {
+            return Err(e).with_context(|| {
+                format!(
+                    "cannot open the search index of {}; run `mailcite reindex` to rebuild it",
+                    archive.dir().display()
+                )
+            });
+        }
+    };
+    let mut writable = Archive::open(archive.dir(), Mode::Write).with_context(|| {
+        format!(
+            "the search index of {} must be rebuilt, which needs write access; run `mailcite reindex`",
+            archive.dir().display()
+        )
+    })?;
+    rebuild_outdated(&mut writable, &found)?;
+    drop(writable);
+    Searcher::open(&dir).with_context(|| format!("cannot open the search index {}", dir.display()))
+}
+
+fn rebuild_outdated(archive: &mut Archive, found: &str) -> anyhow::Result<()> {
+    let n = archive.catalog.stats()?.messages;
+    eprintln!(
+        "mailcite: note: the search index {} (schema {found}, this mailcite uses {}); rebuilding it from the archive ({n} messages)",
+        if found == "none" {
+            "is missing"
+        } else {
+            "was built by another mailcite version"
+        },
+        mailcite_index::SCHEMA_VERSION,
+    );
+    rebuild_in_place(archive, |_| {})?;
+    Ok(())
+}
+
+/// Rebuilds the index from nothing in a fresh directory and swaps it in only
+/// when it is complete. Returns the number of documents.
+pub fn rebuild_in_place(archive: &mut Archive, progress: impl FnMut(u64)) -> anyhow::Result<u64> {
+    let dir = archive.index_dir();
+    let tmp = archive.dir().join("index.rebuild");
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp)
+            .with_context(|| format!("cannot remove {}", tmp.display()))?;
+    }
+    let documents = {
+        let mut writer = IndexWriter::open(&tmp)
+            .with_context(|| format!("cannot create the index {}", tmp.display()))?;
+        let n = rebuild(archive, &mut writer, progress)?;
+        writer.close()?;
+        n
+    };
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)
+            .with_context(|| format!("cannot remove {}", dir.display()))?;
+    }
+    std::fs::rename(&tmp, &dir)
+        .with_context(|| format!("cannot move the new index to {}", dir.display()))?;
+    Ok(documents)
+}
+
+/// Catalog keys of every message matching a query in the search language
+/// (`thread:REF` resolved), ascending.
+pub fn query_keys(archive: &mut Archive, text: &str) -> anyhow::Result<Vec<i64>> {
+    let resolved = crate::commands::resolve_thread_refs(text, archive)?;
+    let query =
+        mailcite_index::parse(&resolved).map_err(|e| anyhow::anyhow!("invalid query: {e}"))?;
+    let mut writer = open_writer(archive)?;
+    catch_up(archive, &mut writer, |_| {})?;
+    writer.close()?;
+    let searcher = Searcher::open(&archive.index_dir())?;
+    let total = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
+    let res = searcher.search_query(
+        &query,
+        &mailcite_index::SearchOptions {
+            limit: total,
+            ..Default::default()
+        },
+    )?;
+    let mut keys: Vec<i64> = res.hits.iter().map(|h| h.key as i64).collect();
+    keys.sort_unstable();
+    Ok(keys)
 }
 
 /// The catalog key the index is complete up to.
@@ -190,22 +332,19 @@ fn docs_for(archive: &Archive, rows: &[MessageRow]) -> anyhow::Result<Vec<IndexD
             .into_iter()
             .map(|(id, _)| id.to_string())
             .collect();
-        extra.push((sources, folders, cited));
+        let auth = archive.catalog.auth_results(m.key)?;
+        extra.push((sources, folders, cited, auth));
     }
+    let max_skew = archive.catalog.max_date_skew()?;
     Ok(raws
         .into_par_iter()
         .map(|(i, raw)| {
             let m = &rows[i];
-            let (sources, folders, cited) = extra[i].clone();
-            let mut d = doc(
-                m.key,
-                m.id.to_hex(),
-                &parse_message(&raw),
-                sources,
-                folders,
-                m.thread,
-            );
+            let (sources, folders, cited, auth) = extra[i].clone();
+            let parsed = parse_message(&raw);
+            let mut d = doc(m.key, m.id.to_hex(), &parsed, sources, folders, m.thread);
             d.cited_by = cited;
+            add_evidence(&mut d, &parsed, auth.as_deref(), max_skew);
             d
         })
         .collect())

@@ -2,6 +2,7 @@
 //! `mailcite-index`. Parses arguments, runs one command, maps the outcome to
 //! an exit code and prints any error chain once.
 
+mod authenticity;
 mod cli;
 mod commands;
 mod indexing;

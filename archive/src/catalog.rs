@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Version of the catalog schema this build reads and writes.
-pub const CATALOG_VERSION: u32 = 1;
+pub const CATALOG_VERSION: u32 = 2;
 
 const SCHEMA: &str = r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -109,6 +109,28 @@ CREATE TABLE imports (
   mailcite_version TEXT NOT NULL, args TEXT NOT NULL,
   messages INTEGER, imported INTEGER, duplicates INTEGER, failed INTEGER
 );
+"#;
+
+/// Tables added by catalog version 2 (authenticity). Applied to new
+/// catalogs after [`SCHEMA`], and by the migration from version 1.
+const SCHEMA_V2: &str = r#"
+CREATE TABLE dkim_keys (
+  id INTEGER PRIMARY KEY,
+  domain TEXT NOT NULL, selector TEXT NOT NULL, record TEXT NOT NULL,
+  first_seen TEXT, last_seen TEXT, origin TEXT NOT NULL, added_at TEXT NOT NULL,
+  UNIQUE (domain, selector, record)
+);
+CREATE TABLE dkim_results (
+  message INTEGER NOT NULL, pos INTEGER NOT NULL,
+  kind TEXT NOT NULL, instance INTEGER, status TEXT NOT NULL, reason TEXT,
+  domain TEXT NOT NULL, selector TEXT NOT NULL, algorithm TEXT NOT NULL,
+  canonicalization TEXT NOT NULL, signed_headers TEXT NOT NULL,
+  body_length INTEGER, partial_body INTEGER NOT NULL, key_bits INTEGER,
+  signed_at INTEGER, expires_at INTEGER, checked_at TEXT NOT NULL,
+  PRIMARY KEY (message, pos)
+) WITHOUT ROWID;
+CREATE INDEX dkim_results_key ON dkim_results(domain, selector);
+CREATE TABLE dkim_unchecked (message INTEGER PRIMARY KEY);
 "#;
 
 /// The catalog database.
@@ -244,6 +266,8 @@ pub struct NewMessage<'a> {
     pub block: usize,
     /// Offset in the decompressed block.
     pub inner_offset: u64,
+    /// Its signature checks (empty: unsigned).
+    pub auth: &'a [crate::auth::AuthResult],
 }
 
 /// An occurrence to insert.
@@ -521,14 +545,69 @@ impl Catalog {
         if !exists {
             cat.create_schema()?;
         }
+        if read_only && cat.version()? == Some(1) {
+            // An archive written by mailcite 0.1 with catalog version 1:
+            // upgrade it once (additive), then read it.
+            drop(cat);
+            Catalog::open(path, false, false)?;
+            return Catalog::open(path, false, true);
+        }
+        if !read_only {
+            cat.migrate()?;
+        }
         cat.check_version()?;
         Ok(cat)
+    }
+
+    fn version(&self) -> Result<Option<u32>> {
+        let v: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'catalog_version'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sql_err(&self.path))?;
+        Ok(v.and_then(|v| v.parse().ok()))
+    }
+
+    /// Upgrades a version 1 catalog to version 2 in one transaction: adds the
+    /// authenticity tables and marks every message as not yet checked
+    /// (`mailcite dkim` checks them). Other versions are left to
+    /// `check_version`.
+    fn migrate(&mut self) -> Result<()> {
+        let e = sql_err(&self.path);
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(&e)?;
+        let v: Option<String> = tx
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'catalog_version'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(&e)?;
+        if v.as_deref() != Some("1") {
+            return Ok(());
+        }
+        tx.execute_batch(SCHEMA_V2).map_err(&e)?;
+        tx.execute_batch(
+            "INSERT INTO dkim_unchecked (message) SELECT id FROM messages;
+             UPDATE meta SET value = '2' WHERE key = 'catalog_version';",
+        )
+        .map_err(&e)?;
+        tx.commit().map_err(&e)?;
+        Ok(())
     }
 
     fn create_schema(&mut self) -> Result<()> {
         let e = sql_err(&self.path);
         let tx = self.conn.transaction().map_err(&e)?;
         tx.execute_batch(SCHEMA).map_err(&e)?;
+        tx.execute_batch(SCHEMA_V2).map_err(&e)?;
         tx.execute(
             "INSERT INTO meta (key, value) VALUES ('catalog_version', ?1)",
             [CATALOG_VERSION.to_string()],
@@ -686,6 +765,63 @@ impl Catalog {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(&e)
     }
 
+    /// Points messages at a new block (after `verify --repair` stored them
+    /// again), removes blocks no message uses any more, and records the pack
+    /// state, in one transaction. `moves` holds each message's key and inner
+    /// offset in the new block.
+    pub fn relocate(
+        &mut self,
+        block: &BlockLocation,
+        moves: &[(i64, u64)],
+        pack: (u32, u64),
+    ) -> Result<()> {
+        let e = sql_err(&self.path);
+        let tx = self.conn.transaction().map_err(&e)?;
+        tx.execute(
+            "INSERT INTO blocks (pack, offset, clen, ulen) VALUES (?1, ?2, ?3, ?4)",
+            params![block.pack, block.offset, block.clen, block.ulen],
+        )
+        .map_err(&e)?;
+        let id = tx.last_insert_rowid();
+        for (key, inner) in moves {
+            tx.execute(
+                "UPDATE messages SET block = ?1, inner_offset = ?2 WHERE id = ?3",
+                params![id, inner, key],
+            )
+            .map_err(&e)?;
+        }
+        tx.execute(
+            "DELETE FROM blocks WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.block = blocks.id)",
+            [],
+        )
+        .map_err(&e)?;
+        tx.execute(
+            "INSERT INTO packs (id, committed_len) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET committed_len = excluded.committed_len",
+            params![pack.0, pack.1],
+        )
+        .map_err(&e)?;
+        tx.commit().map_err(&e)?;
+        Ok(())
+    }
+
+    /// Every message's key and id, by key.
+    pub fn all_ids(&self) -> Result<Vec<(i64, Digest)>> {
+        let e = sql_err(&self.path);
+        let mut st = self
+            .conn
+            .prepare("SELECT id, sha256 FROM messages ORDER BY id")
+            .map_err(&e)?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))
+            .map_err(&e)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (k, sha) = row.map_err(&e)?;
+            out.push((k, Digest::from_slice(&sha).unwrap_or(Digest([0; 32]))));
+        }
+        Ok(out)
+    }
+
     /// Keys of the given digests that are already stored.
     pub fn existing(&self, ids: &[Digest]) -> Result<HashMap<Digest, i64>> {
         let e = sql_err(&self.path);
@@ -786,6 +922,7 @@ impl Catalog {
                     at.execute(params![key, i as i64, a.name, a.content_type, a.size])
                         .map_err(&e)?;
                 }
+                crate::auth::insert_results(&tx, key, m.auth).map_err(&e)?;
             }
         }
         {

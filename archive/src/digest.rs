@@ -33,6 +33,20 @@ impl Digest {
         &self.0
     }
 
+    /// Parses 64 hexadecimal digits (either case); `None` otherwise.
+    pub fn from_hex(s: &str) -> Option<Digest> {
+        let b = s.as_bytes();
+        if b.len() != 64 {
+            return None;
+        }
+        let nibble = |c: u8| (c as char).to_digit(16).map(|v| v as u8);
+        let mut d = [0u8; 32];
+        for (i, pair) in b.chunks(2).enumerate() {
+            d[i] = nibble(pair[0])? << 4 | nibble(pair[1])?;
+        }
+        Some(Digest(d))
+    }
+
     /// Builds a digest from a 32-byte slice; `None` for any other length.
     pub fn from_slice(b: &[u8]) -> Option<Digest> {
         let arr: [u8; 32] = b.try_into().ok()?;

@@ -13,6 +13,7 @@
 //! produces the same archive as an uninterrupted run.
 
 use crate::archive::Archive;
+use crate::auth::{AuthResult, KeyRecords};
 use crate::catalog::{BatchWrite, Counts, MessageRef, NewMessage, NewOccurrence};
 use crate::digest::Digest;
 use crate::error::Result;
@@ -134,6 +135,8 @@ pub struct Stored<'a> {
     pub folder: Option<&'a str>,
     /// Thread number.
     pub thread: i64,
+    /// Its signature checks (empty: unsigned).
+    pub auth: &'a [AuthResult],
 }
 
 /// Receives messages as their batch commits (used to index during import).
@@ -240,6 +243,7 @@ pub fn import(
 
     let committed = archive.catalog.committed_packs()?;
     let mut writer = archive.store.writer(&committed)?;
+    let keys = archive.catalog.key_records()?;
     let (tx, rx) = crossbeam_channel::bounded::<Event>(2);
     let bytes_read = progress.bytes_read.clone();
     let variant = opts.variant;
@@ -338,6 +342,7 @@ pub fn import(
                         items,
                         &mut report.containers[i],
                         observer,
+                        &keys,
                     )?;
                     progress
                         .messages
@@ -381,7 +386,9 @@ fn commit_batch(
     items: Vec<SplitItem>,
     rep: &mut ContainerReport,
     observer: &mut dyn Observer,
+    keys: &KeyRecords,
 ) -> Result<Counts> {
+    let checked_at = crate::catalog::now_rfc3339();
     let mut counts = Counts::default();
     let mut failures = Vec::new();
     let mut next_index = 0;
@@ -420,16 +427,16 @@ fn commit_batch(
         }
     }
 
-    // Parse the new messages in parallel.
-    let mut parsed: Vec<ParsedMessage> = new_positions
+    // Parse and authenticate the new messages in parallel.
+    let (mut parsed, auth): (Vec<ParsedMessage>, Vec<Vec<AuthResult>>) = new_positions
         .par_iter()
         .map(|&i| {
             let raw = &prepared[i].raw;
             let mut pm = parse_message(&raw.bytes);
             pm.warnings.splice(0..0, raw.warnings.iter().cloned());
-            pm
+            (pm, crate::auth::check(&raw.bytes, keys, &checked_at))
         })
-        .collect();
+        .unzip();
     for (n, &i) in new_positions.iter().enumerate() {
         let raw = &prepared[i].raw;
         if !parsed[n].parse_ok || !parsed[n].warnings.is_empty() {
@@ -489,6 +496,7 @@ fn commit_batch(
                     id: p.id,
                     size: p.raw.bytes.len() as u64,
                     parsed: &parsed[n],
+                    auth: &auth[n],
                     block: b,
                     inner_offset: block.entries[k].1,
                 },
@@ -557,6 +565,7 @@ fn commit_batch(
                 source: source_path,
                 folder: p.raw.folder.as_deref(),
                 thread: written.threads[n],
+                auth: &auth[n],
             }
         })
         .collect();

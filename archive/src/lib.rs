@@ -7,6 +7,7 @@
 //!   compressed files), detecting their format by content and splitting them
 //!   into raw messages with their byte offsets;
 //! * [`message`]: parsing a raw message into the metadata the catalog keeps;
+//! * [`received`]: the `Received:` chain, time evidence independent of the sender;
 //! * [`store`]: the append-only, zstd-compressed, SHA-256-addressed object store;
 //! * [`catalog`]: the SQLite catalog of messages, occurrences and sources;
 //! * [`ingest`]: the import pipeline tying them together with its accounting.
@@ -16,6 +17,7 @@
 
 pub mod archive;
 pub mod articles;
+pub mod auth;
 pub mod catalog;
 pub mod citation;
 pub mod digest;
@@ -23,6 +25,7 @@ pub mod dkim;
 pub mod error;
 pub mod ingest;
 pub mod message;
+pub mod received;
 pub mod source;
 pub mod store;
 pub mod thread;

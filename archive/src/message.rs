@@ -91,6 +91,10 @@ pub struct ParsedMessage {
     pub warnings: Vec<String>,
     /// False when mail-parser could not parse the message at all.
     pub parse_ok: bool,
+    /// When the first mail server saw the message: the bottom-most dated
+    /// `Received:` header, Unix seconds UTC (see [`crate::received`]).
+    #[serde(default)]
+    pub first_received: Option<i64>,
 }
 
 /// One parser for every message: `MessageParser::default()` holds no state
@@ -103,7 +107,10 @@ static PARSER: LazyLock<MessageParser> = LazyLock::new(MessageParser::default);
 /// Headers come from the top-level message only; nested `message/rfc822`
 /// parts are listed in [`ParsedMessage::attachments`] and contribute no text.
 pub fn parse_message(raw: &[u8]) -> ParsedMessage {
-    let mut out = ParsedMessage::default();
+    let mut out = ParsedMessage {
+        first_received: crate::received::first_hop_time(&crate::received::hops(raw)).map(|d| d.utc),
+        ..ParsedMessage::default()
+    };
     let Some(message) = parse_guarded(raw, &mut out) else {
         return out;
     };

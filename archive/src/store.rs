@@ -33,7 +33,8 @@ pub const LEVEL: i32 = 3;
 /// Magic bytes that start every pack file.
 pub const PACK_MAGIC: &[u8; 16] = b"MAILCITE-PACK-1\n";
 const BLOCK_MAGIC: &[u8; 4] = b"MCB1";
-const BLOCK_HEADER: u64 = 24;
+/// Bytes of the header before each block's compressed frame in a pack.
+pub const BLOCK_HEADER: u64 = 24;
 /// Per-message header inside a decompressed block.
 const ENTRY_HEADER: usize = 40;
 
@@ -157,6 +158,22 @@ impl Store {
     /// Starts appending. `committed` gives each pack's committed length from the
     /// catalog; bytes beyond it (from an interrupted import) are removed.
     pub fn writer(&self, committed: &[(u32, u64)]) -> Result<PackWriter> {
+        let last = self.clean(committed)?;
+        PackWriter::open(self.clone(), last.0, last.1)
+    }
+
+    /// Like [`Store::writer`], but appends to a new pack after the last
+    /// committed one, so that nothing is written into a damaged pack (used
+    /// by `verify --repair`).
+    pub fn fresh_writer(&self, committed: &[(u32, u64)]) -> Result<PackWriter> {
+        let last = self.clean(committed)?;
+        let next = if committed.is_empty() { 1 } else { last.0 + 1 };
+        PackWriter::open(self.clone(), next, 0)
+    }
+
+    /// Removes uncommitted bytes and packs; returns the last committed pack
+    /// and its length.
+    fn clean(&self, committed: &[(u32, u64)]) -> Result<(u32, u64)> {
         let mut last = (1u32, PACK_MAGIC.len() as u64);
         for &(n, len) in committed {
             let path = self.pack_path(n);
@@ -181,7 +198,7 @@ impl Store {
             fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
             n += 1;
         }
-        PackWriter::open(self.clone(), last.0, last.1)
+        Ok(last)
     }
 }
 

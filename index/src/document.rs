@@ -40,6 +40,15 @@ pub struct IndexDoc {
     pub thread: Option<String>,
     /// Ids of the articles citing this message.
     pub cited_by: Vec<String>,
+    /// Status of each DKIM signature; `["none"]` for unsigned mail, empty
+    /// when authenticity was not checked (indexed as `unchecked`).
+    pub dkim: Vec<String>,
+    /// `d=` domain of each DKIM signature.
+    pub dkim_domains: Vec<String>,
+    /// Status of each ARC signature and seal.
+    pub arc: Vec<String>,
+    /// Anomalies found in the message's evidence (`date`).
+    pub anomalies: Vec<String>,
 }
 
 /// A mailbox in an address header.

@@ -123,10 +123,18 @@ pub enum Target {
     Cited,
     /// `article:`
     Article,
+    /// `dkim:` (status of each DKIM signature)
+    Dkim,
+    /// `dkimdomain:` (d= of each DKIM signature)
+    DkimDomain,
+    /// `arc:` (status of each ARC set)
+    Arc,
+    /// `anomaly:` (evidence that does not add up, e.g. `anomaly:date`)
+    Anomaly,
 }
 
 /// The field names of the query language, in the order error messages list them.
-pub const FIELD_NAMES: [&str; 20] = [
+pub const FIELD_NAMES: [&str; 24] = [
     "from",
     "to",
     "cc",
@@ -144,6 +152,10 @@ pub const FIELD_NAMES: [&str; 20] = [
     "lang",
     "cited",
     "article",
+    "dkim",
+    "dkimdomain",
+    "arc",
+    "anomaly",
     "date",
     "before",
     "after",
@@ -177,6 +189,10 @@ fn field_by_name(name: &str) -> Option<FieldName> {
         "lang" => Lang,
         "cited" => Cited,
         "article" => Article,
+        "dkim" => Dkim,
+        "dkimdomain" => DkimDomain,
+        "arc" => Arc,
+        "anomaly" => Anomaly,
         "date" => return Some(FieldName::Date),
         "before" => return Some(FieldName::Before),
         "after" => return Some(FieldName::After),
@@ -206,6 +222,10 @@ impl Target {
             Lang => "lang",
             Cited => "cited",
             Article => "article",
+            Dkim => "dkim",
+            DkimDomain => "dkimdomain",
+            Arc => "arc",
+            Anomaly => "anomaly",
         }
     }
 
@@ -832,7 +852,12 @@ fn value_word(ctx: Ctx, word: &str, pos: usize) -> Result<Option<Node>, QueryErr
         );
     }
     match target {
-        Target::Has | Target::Lang | Target::Cited => {
+        Target::Has
+        | Target::Lang
+        | Target::Cited
+        | Target::Dkim
+        | Target::Arc
+        | Target::Anomaly => {
             if kind == TermKind::Prefix {
                 return err(
                     pos,
@@ -902,7 +927,12 @@ fn value_phrase(ctx: Ctx, text: &str, slop: u32, pos: usize) -> Result<Option<No
         );
     }
     let value = match target {
-        Target::Has | Target::Lang | Target::Cited => keyword_value(target, text.trim(), pos)?,
+        Target::Has
+        | Target::Lang
+        | Target::Cited
+        | Target::Dkim
+        | Target::Arc
+        | Target::Anomaly => keyword_value(target, text.trim(), pos)?,
         _ => text.to_string(),
     };
     Ok(Some(term(target, value, TermKind::Exact, pos)))
@@ -923,6 +953,26 @@ fn keyword_value(target: Target, value: &str, pos: usize) -> Result<String, Quer
                     "unknown value \"{value}\" for has: at column {col}; \
                      use has:attachment, has:date or has:quoted"
                 ),
+            ),
+        },
+        Target::Dkim | Target::Arc => match lower.as_str() {
+            "pass" | "fail" | "nokey" | "revoked" | "expired" | "weak" | "none" | "invalid"
+            | "unchecked" => Ok(lower),
+            "no-key" | "missing" => Ok("nokey".into()),
+            _ => err(
+                pos,
+                format!(
+                    "unknown value \"{value}\" for {}: at column {col}; use pass, fail, nokey, \
+                     revoked, expired, weak, none, invalid or unchecked",
+                    target.name()
+                ),
+            ),
+        },
+        Target::Anomaly => match lower.as_str() {
+            "date" => Ok(lower),
+            _ => err(
+                pos,
+                format!("unknown value \"{value}\" for anomaly: at column {col}; use anomaly:date"),
             ),
         },
         Target::Cited => match lower.as_str() {
@@ -1650,6 +1700,14 @@ impl Translator<'_> {
             Target::Has => term_query(f.has, text, IndexRecordOption::Basic),
             Target::Lang => term_query(f.lang, text, IndexRecordOption::Basic),
             Target::Cited => term_query(f.cited, text, IndexRecordOption::Basic),
+            Target::Dkim => term_query(f.dkim, text, IndexRecordOption::Basic),
+            Target::Arc => term_query(f.arc, text, IndexRecordOption::Basic),
+            Target::Anomaly => term_query(f.anomaly, text, IndexRecordOption::Basic),
+            Target::DkimDomain => self.raw_term(
+                f.dkim_domain,
+                &text.trim().trim_matches('.').to_lowercase(),
+                t.kind,
+            ),
         }
     }
 

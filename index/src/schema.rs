@@ -24,6 +24,10 @@
 //! | `lang` | raw | ISO 639-3 code of the own text (`und` if it has no letters); drives stemming at query time |
 //! | `cited` | raw | `yes` / `no` |
 //! | `article` | raw | ids of citing articles, lowercase |
+//! | `dkim` | raw | status of each DKIM signature (`pass`, `fail`, `nokey`, `revoked`, `expired`, `weak`, `invalid`), `none` when unsigned, `unchecked` before the first check |
+//! | `dkimdomain` | raw | `d=` domain of each DKIM signature, lowercase |
+//! | `arc` | raw | status of each ARC-Seal and ARC-Message-Signature |
+//! | `anomaly` | raw | `date` when the Date header is far from the first Received hop |
 //!
 //! Every exact-term value is lowercased when indexed and when queried, so
 //! exact matches are case-insensitive. Raw fields have neither frequencies nor
@@ -45,7 +49,7 @@ use crate::analyzers::{BASE_TOKENIZER, RAW_TOKENIZER};
 /// Version of the on-disk schema and of the analysis behind it. Any change to
 /// fields, analyzers or value normalization must bump it; an index of another
 /// version is refused with advice to run `mailcite reindex`.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Handles of every field.
 #[derive(Debug, Clone)]
@@ -102,6 +106,14 @@ pub struct Fields {
     pub cited: Field,
     /// Citing article ids.
     pub article: Field,
+    /// DKIM statuses.
+    pub dkim: Field,
+    /// DKIM signing domains.
+    pub dkim_domain: Field,
+    /// ARC statuses.
+    pub arc: Field,
+    /// Anomalies (`date`).
+    pub anomaly: Field,
 }
 
 /// The schema with its field handles.
@@ -192,6 +204,10 @@ impl IndexSchema {
         let lang = b.add_text_field("lang", raw());
         let cited = b.add_text_field("cited", raw());
         let article = b.add_text_field("article", raw());
+        let dkim = b.add_text_field("dkim", raw());
+        let dkim_domain = b.add_text_field("dkimdomain", raw());
+        let arc = b.add_text_field("arc", raw());
+        let anomaly = b.add_text_field("anomaly", raw());
         let fields = Fields {
             key,
             id,
@@ -219,6 +235,10 @@ impl IndexSchema {
             lang,
             cited,
             article,
+            dkim,
+            dkim_domain,
+            arc,
+            anomaly,
         };
         IndexSchema {
             schema: b.build(),

@@ -256,6 +256,35 @@ impl Searcher {
         snippet(query, text, max_chars)
     }
 
+    /// Every live document's catalog key and message id (SHA-256 hex), in
+    /// index order: what `mailcite verify` compares with the catalog.
+    pub fn documents(&self) -> Result<Vec<(u64, String)>> {
+        let searcher = self.reader.searcher();
+        let fields = self.schema.fields();
+        let mut out = Vec::with_capacity(usize::try_from(searcher.num_docs()).unwrap_or(0));
+        for segment in searcher.segment_readers() {
+            let store = segment
+                .get_store_reader(64)
+                .map_err(|source| crate::Error::Io {
+                    path: self.dir.clone(),
+                    source,
+                })?;
+            let alive = segment.alive_bitset();
+            for doc in 0..segment.max_doc() {
+                if alive.is_some_and(|a| !a.is_alive(doc)) {
+                    continue;
+                }
+                let d: TantivyDocument = store.get(doc).at(&self.dir)?;
+                let key = d.get_first(fields.key).and_then(|v| v.as_u64());
+                let id = d
+                    .get_first(fields.id)
+                    .and_then(|v| v.as_str().map(str::to_string));
+                out.push((key.unwrap_or(0), id.unwrap_or_default()));
+            }
+        }
+        Ok(out)
+    }
+
     fn languages(&self, searcher: &tantivy::Searcher) -> Arc<Vec<usize>> {
         let generation = searcher.generation().generation_id();
         let mut cache = self.languages.lock().unwrap_or_else(|e| e.into_inner());

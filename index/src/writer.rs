@@ -312,6 +312,25 @@ pub(crate) fn build_document(schema: &IndexSchema, doc: &IndexDoc) -> TantivyDoc
     for article in &doc.cited_by {
         add_nonempty(&mut d, f.article, article.trim().to_lowercase());
     }
+    if doc.dkim.is_empty() {
+        d.add_text(f.dkim, "unchecked");
+    }
+    for status in &doc.dkim {
+        add_nonempty(&mut d, f.dkim, status.trim().to_lowercase());
+    }
+    for domain in &doc.dkim_domains {
+        add_nonempty(
+            &mut d,
+            f.dkim_domain,
+            domain.trim().trim_matches('.').to_lowercase(),
+        );
+    }
+    for status in &doc.arc {
+        add_nonempty(&mut d, f.arc, status.trim().to_lowercase());
+    }
+    for anomaly in &doc.anomalies {
+        add_nonempty(&mut d, f.anomaly, anomaly.trim().to_lowercase());
+    }
     d
 }
 

@@ -96,7 +96,7 @@ fn add(ctx: &Context, args: ArticleAddArgs) -> anyhow::Result<Outcome> {
             same.id
         );
     }
-    let mut writer = indexing::open_writer(&archive)?;
+    let mut writer = indexing::open_writer(&mut archive)?;
     indexing::catch_up(&mut archive, &mut writer, |_| {})?;
     let searcher = mailcite_index::Searcher::open(&archive.index_dir())?;
 
@@ -310,7 +310,7 @@ fn show(ctx: &Context, args: ArticleRefArgs) -> anyhow::Result<Outcome> {
 fn remove(ctx: &Context, args: ArticleRefArgs) -> anyhow::Result<Outcome> {
     let mut archive = open(ctx, Mode::Write)?;
     let n = archive.catalog.remove_article(args.id)?;
-    let mut writer = indexing::open_writer(&archive)?;
+    let mut writer = indexing::open_writer(&mut archive)?;
     indexing::catch_up(&mut archive, &mut writer, |_| {})?;
     writer.close()?;
     if args.json {

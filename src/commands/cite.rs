@@ -26,7 +26,7 @@ pub fn run(ctx: &Context, args: CiteArgs) -> anyhow::Result<Outcome> {
     let ids = archive
         .catalog
         .add_citations(article.id, std::slice::from_ref(&c))?;
-    let mut writer = indexing::open_writer(&archive)?;
+    let mut writer = indexing::open_writer(&mut archive)?;
     indexing::catch_up(&mut archive, &mut writer, |_| {})?;
     writer.close()?;
     if args.json {

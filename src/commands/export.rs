@@ -32,7 +32,12 @@ struct Record {
     subject: Option<String>,
     occurrences: Vec<Occurrence>,
     also_in: Vec<String>,
+    /// One line per DKIM signature, or "not signed" / "not checked yet".
     authenticity: String,
+    /// Headline DKIM status (`pass`, `fail`, ..., `none`, `unchecked`).
+    dkim: String,
+    /// Every stored signature check.
+    signatures: Vec<mailcite_archive::auth::AuthResult>,
 }
 
 #[derive(Serialize)]
@@ -100,8 +105,7 @@ pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<Outcome> {
         article = Some(a);
     } else if let Some(q) = &args.query {
         let query = mailcite_index::parse(q).map_err(|e| anyhow::anyhow!("invalid query: {e}"))?;
-        let searcher = mailcite_index::Searcher::open(&archive.index_dir())
-            .context("cannot open the search index; run `mailcite reindex`")?;
+        let searcher = crate::indexing::open_searcher(&archive)?;
         let res = searcher.search_query(
             &query,
             &mailcite_index::SearchOptions {
@@ -190,6 +194,7 @@ fn record(
     own_text: bool,
     also_in: Vec<String>,
 ) -> anyhow::Result<Record> {
+    let auth = crate::authenticity::authenticity(archive.catalog.auth_results(m.key)?.as_deref());
     Ok(Record {
         n,
         quote,
@@ -211,7 +216,9 @@ fn record(
         subject: m.subject.clone(),
         occurrences: archive.catalog.occurrences(m.key)?,
         also_in,
-        authenticity: "not checked: no DKIM verification in this archive yet".into(),
+        authenticity: format!("DKIM {}: {}", auth.dkim, auth.summary),
+        dkim: auth.dkim,
+        signatures: auth.signatures,
     })
 }
 
@@ -332,6 +339,7 @@ fn csv_out(out: &ExportOut, w: &mut Vec<u8>) -> anyhow::Result<()> {
         "subject",
         "occurrences",
         "also_in",
+        "dkim",
         "authenticity",
     ])?;
     for r in &out.citations {
@@ -365,7 +373,8 @@ fn csv_out(out: &ExportOut, w: &mut Vec<u8>) -> anyhow::Result<()> {
                 .collect::<Vec<_>>()
                 .join("; "),
             r.also_in.join(" "),
-            r.authenticity.clone(),
+            r.dkim.clone(),
+            cell(&r.authenticity),
         ])?;
     }
     c.flush()?;

@@ -38,9 +38,9 @@ pub fn run(ctx: &Context, args: ImportArgs) -> anyhow::Result<Outcome> {
     let ticker = show_bar.then(|| spawn_progress(progress.clone()));
     // The index is derived: bring it up to date with the archive first (an
     // earlier import may have been interrupted), then feed it as batches commit.
-    let mut writer = indexing::open_writer(&archive)?;
+    let mut writer = indexing::open_writer(&mut archive)?;
     indexing::catch_up(&mut archive, &mut writer, |_| {})?;
-    let mut feed = indexing::Feed::new(&mut writer);
+    let mut feed = indexing::Feed::new(&mut writer, archive.catalog.max_date_skew()?);
     let result = ingest::import(&mut archive, &args.paths, &opts, &progress, &mut feed);
     let feed_error = feed.error.take();
     if let Some((bar, stop)) = ticker {

@@ -2,14 +2,18 @@
 
 mod article;
 mod cite;
+mod dkim;
 mod export;
 mod import;
+mod keys;
 mod reindex;
 mod search;
 mod show;
 mod stats;
 mod thread;
 mod verify;
+
+pub(crate) use search::resolve_thread_refs;
 
 use crate::cli::Command;
 use crate::{Context, Outcome};
@@ -27,6 +31,8 @@ pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<Outcome> {
         Command::Article(a) => article::run(ctx, a),
         Command::Cite(a) => cite::run(ctx, a),
         Command::Export(a) => export::run(ctx, a),
+        Command::Dkim(a) => dkim::run(ctx, a),
+        Command::Keys(a) => keys::run(ctx, a),
         Command::Completions(a) => {
             let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
             clap_complete::generate(a.shell, &mut cmd, "mailcite", &mut std::io::stdout());

@@ -19,15 +19,10 @@ struct ReindexOut {
 pub fn run(ctx: &Context, args: ReindexArgs) -> anyhow::Result<Outcome> {
     let mut archive = Archive::open(&ctx.archive, Mode::Write)
         .with_context(|| format!("cannot open the archive {}", ctx.archive.display()))?;
-    let started = Instant::now();
-    let dir = archive.index_dir();
-    // The index is derived data: rebuild it from nothing, in a fresh
-    // directory, and swap it in only when it is complete.
-    let tmp = archive.dir().join("index.rebuild");
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp)
-            .with_context(|| format!("cannot remove {}", tmp.display()))?;
+    if let Some(secs) = args.max_date_skew {
+        archive.catalog.set_max_date_skew(secs)?;
     }
+    let started = Instant::now();
     let total = archive.catalog.stats()?.messages;
     let bar = if !ctx.quiet && std::io::stderr().is_terminal() {
         let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr_with_hz(8));
@@ -41,20 +36,8 @@ pub fn run(ctx: &Context, args: ReindexArgs) -> anyhow::Result<Outcome> {
     } else {
         ProgressBar::hidden()
     };
-    let documents = {
-        let mut writer = mailcite_index::IndexWriter::open(&tmp)
-            .with_context(|| format!("cannot create the index {}", tmp.display()))?;
-        let n = indexing::rebuild(&mut archive, &mut writer, |n| bar.set_position(n))?;
-        writer.close()?;
-        n
-    };
+    let documents = indexing::rebuild_in_place(&mut archive, |n| bar.set_position(n))?;
     bar.finish_and_clear();
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir)
-            .with_context(|| format!("cannot remove {}", dir.display()))?;
-    }
-    std::fs::rename(&tmp, &dir)
-        .with_context(|| format!("cannot move the new index to {}", dir.display()))?;
     let out = ReindexOut {
         documents,
         seconds: started.elapsed().as_secs_f64(),

@@ -7,7 +7,7 @@ use crate::{Context, Outcome};
 use anyhow::Context as _;
 use mailcite_archive::archive::{Archive, Mode};
 use mailcite_archive::message::{Address, parse_message};
-use mailcite_index::{SearchOptions, Searcher, Sort};
+use mailcite_index::{SearchOptions, Sort};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -25,6 +25,12 @@ struct HitOut {
     score: f32,
     /// Articles that cite the message.
     cited_by: Vec<CitedBy>,
+    /// Headline DKIM status: `pass`, `fail`, `nokey`, `revoked`, `expired`,
+    /// `weak`, `invalid`, `none` (unsigned) or `unchecked`.
+    dkim: String,
+    /// The DKIM result of every signature in words.
+    #[serde(skip)]
+    dkim_summary: String,
 }
 
 #[derive(Serialize)]
@@ -52,7 +58,7 @@ struct SearchOut {
 
 /// Replaces the message reference in each `thread:REF` with the thread's
 /// number, which is what the index holds.
-fn resolve_thread_refs(query: &str, archive: &Archive) -> anyhow::Result<String> {
+pub(crate) fn resolve_thread_refs(query: &str, archive: &Archive) -> anyhow::Result<String> {
     let mut out = String::with_capacity(query.len());
     let mut rest = query;
     while let Some(pos) = rest.find("thread:") {
@@ -89,12 +95,7 @@ pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<Outcome> {
     let resolved = resolve_thread_refs(&text, &archive)?;
     let query =
         mailcite_index::parse(&resolved).map_err(|e| anyhow::anyhow!("invalid query: {e}"))?;
-    let searcher = Searcher::open(&archive.index_dir()).with_context(|| {
-        format!(
-            "cannot open the search index of {}; run `mailcite reindex` to build it",
-            archive.dir().display()
-        )
-    })?;
+    let searcher = crate::indexing::open_searcher(&archive)?;
     let opts = SearchOptions {
         sort: match args.sort {
             SortArg::Date => Sort::Date,
@@ -126,13 +127,15 @@ pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<Outcome> {
     for h in &results.hits {
         if let Some(m) = archive.catalog.message(h.key as i64)? {
             let cited = archive.catalog.articles_citing(m.key)?;
-            rows.push((h.score, m, cited));
+            let auth =
+                crate::authenticity::authenticity(archive.catalog.auth_results(m.key)?.as_deref());
+            rows.push((h.score, m, cited, auth));
         }
     }
     let store = &archive.store;
     let snippets: Vec<mailcite_index::Snippet> = rows
         .par_iter()
-        .map(|(_, m, _)| {
+        .map(|(_, m, _, _)| {
             let body = store
                 .read(&m.id, &m.location)
                 .map(|raw| parse_message(&raw).text)
@@ -143,7 +146,7 @@ pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<Outcome> {
     let hits: Vec<HitOut> = rows
         .into_iter()
         .zip(snippets)
-        .map(|((score, m, cited), snip)| HitOut {
+        .map(|((score, m, cited, auth), snip)| HitOut {
             id: m.id.to_hex(),
             message_id: m.message_id.clone(),
             date: m
@@ -159,6 +162,8 @@ pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<Outcome> {
                 .into_iter()
                 .map(|(article, title)| CitedBy { article, title })
                 .collect(),
+            dkim: auth.dkim,
+            dkim_summary: auth.summary,
         })
         .collect();
     let facets = results.facets.map(|f| FacetsOut {
@@ -204,6 +209,9 @@ pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<Outcome> {
         );
         if !h.snippet.is_empty() {
             outln!("    {}", highlighted(&h.snippet, &h.highlights, ctx.color));
+        }
+        if !matches!(h.dkim.as_str(), "none" | "unchecked") {
+            outln!("    {}", line(&h.dkim_summary));
         }
         for c in &h.cited_by {
             outln!(

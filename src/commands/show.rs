@@ -1,5 +1,6 @@
 //! `mailcite show`: one message, with its provenance.
 
+use crate::authenticity::{authenticity, describe};
 use crate::cli::ShowArgs;
 use crate::output::{self, addresses, human_bytes, message_date, outln, sanitize};
 use crate::{Context, Outcome};
@@ -8,6 +9,7 @@ use mailcite_archive::archive::{Archive, Mode};
 use mailcite_archive::articles::CitationRow;
 use mailcite_archive::catalog::{MessageRow, Occurrence};
 use mailcite_archive::message::{AttachmentInfo, parse_message};
+use mailcite_archive::received::{self, Hop};
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
 
@@ -22,6 +24,16 @@ struct ShowOut<'a> {
     conflicts: Vec<String>,
     thread_size: usize,
     cited_in: Vec<CitationRow>,
+    authenticity: crate::authenticity::Authenticity,
+    /// The Received chain, last server first.
+    received: Vec<Hop>,
+    /// Time of the first hop (bottom-most dated Received), in its own zone.
+    first_received: Option<String>,
+    /// Seconds from the first hop to the Date header (negative: the Date is
+    /// earlier than the first hop).
+    date_skew_secs: Option<i64>,
+    /// True when `date_skew_secs` exceeds the archive's threshold.
+    date_anomaly: bool,
 }
 
 pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<Outcome> {
@@ -56,6 +68,15 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<Outcome> {
         .collect();
     let thread_size = archive.catalog.thread_members_count(m.thread)?;
     let cited_in = archive.catalog.citations_of_message(m.key)?;
+    let auth = authenticity(archive.catalog.auth_results(m.key)?.as_deref());
+    let hops = received::hops(&raw);
+    let first = received::first_hop_time(&hops);
+    let skew = match (m.date_utc, first) {
+        (Some(d), Some(f)) => Some(d - f.utc),
+        _ => None,
+    };
+    let max_skew = archive.catalog.max_date_skew()?;
+    let anomaly = skew.is_some_and(|s| s.unsigned_abs() > max_skew.max(0) as u64);
     if args.json {
         output::print_json(&ShowOut {
             message: &m,
@@ -68,6 +89,11 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<Outcome> {
             conflicts,
             thread_size,
             cited_in,
+            authenticity: auth,
+            first_received: first.map(|f| output::date_in_zone(f.utc, f.offset_secs)),
+            received: hops,
+            date_skew_secs: skew,
+            date_anomaly: anomaly,
         })?;
         return Ok(Outcome::Success);
     }
@@ -109,6 +135,24 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<Outcome> {
             &format!("guessed: {}", m.charset_fallbacks.join(", ")),
         )?;
     }
+    if auth.dkim == "unchecked" || auth.signatures.is_empty() {
+        field("DKIM", &auth.summary)?;
+    } else {
+        for sig in &auth.signatures {
+            field("DKIM", &describe(sig))?;
+        }
+    }
+    if anomaly && let (Some(s), Some(f)) = (skew, first) {
+        field(
+            "Time",
+            &format!(
+                "the Date header is {} {} the first Received hop ({}): check which to trust",
+                human_duration(s.unsigned_abs()),
+                if s > 0 { "after" } else { "before" },
+                output::date_in_zone(f.utc, f.offset_secs)
+            ),
+        )?;
+    }
     for w in &m.warnings {
         field("Warning", w)?;
     }
@@ -128,6 +172,54 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<Outcome> {
                 l(&a.content_type),
                 human_bytes(a.size)
             );
+        }
+    }
+    if args.headers {
+        outln!();
+        outln!("Headers as written:");
+        for h in header_block(&raw) {
+            outln!("  {}", l(&h));
+        }
+        outln!();
+        if hops.is_empty() {
+            outln!("Received chain: none (the message carries no Received header)");
+        } else {
+            outln!(
+                "Received chain ({} hop{}, first hop last):",
+                hops.len(),
+                if hops.len() == 1 { "" } else { "s" }
+            );
+            for (i, h) in hops.iter().enumerate() {
+                let when = match (h.date, &h.date_raw) {
+                    (Some(d), _) => {
+                        let mut s = output::date_in_zone(d.utc, d.offset_secs);
+                        if let Some(date) = m.date_utc {
+                            let gap = date - d.utc;
+                            if gap != 0 {
+                                s.push_str(&format!(
+                                    "  (Date header {} {})",
+                                    human_duration(gap.unsigned_abs()),
+                                    if gap > 0 { "later" } else { "earlier" }
+                                ));
+                            }
+                        }
+                        s
+                    }
+                    (None, Some(r)) => format!("unreadable time \"{r}\""),
+                    (None, None) => "no time".into(),
+                };
+                outln!(
+                    "  {}. {}  from {}  by {}{}",
+                    hops.len() - i,
+                    l(&when),
+                    l(h.from.as_deref().unwrap_or("?")),
+                    l(h.by.as_deref().unwrap_or("?")),
+                    h.with
+                        .as_deref()
+                        .map(|w| format!("  with {}", l(w)))
+                        .unwrap_or_default()
+                );
+            }
         }
     }
     outln!();
@@ -160,6 +252,40 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<Outcome> {
         outln!("  {}", l(&occurrence_line(o)));
     }
     Ok(Outcome::Success)
+}
+
+/// `3 d 4 h`, `2 h 5 min`, `40 s`.
+fn human_duration(secs: u64) -> String {
+    let (d, h, m) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60);
+    if d > 0 {
+        format!("{d} d {h} h")
+    } else if h > 0 {
+        format!("{h} h {m} min")
+    } else if m > 0 {
+        format!("{m} min")
+    } else {
+        format!("{secs} s")
+    }
+}
+
+/// The header fields of a raw message, unfolded, one per entry.
+fn header_block(raw: &[u8]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in raw.split(|b| *b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            break;
+        }
+        let text = String::from_utf8_lossy(line);
+        match out.last_mut() {
+            Some(last) if line[0] == b' ' || line[0] == b'\t' => {
+                last.push(' ');
+                last.push_str(text.trim());
+            }
+            _ => out.push(text.into_owned()),
+        }
+    }
+    out
 }
 
 /// One line of provenance: container, position, From_ line, flags.

@@ -3,8 +3,11 @@
 //! in `../shared/corpora` (see `support::shared`).
 
 mod articles;
+mod authenticity;
 mod citations_eval;
+mod evidence;
 mod import;
+mod integrity;
 mod search;
 mod show;
 mod support;
