@@ -11,6 +11,12 @@ mod stats;
 mod thread;
 mod verify;
 
+// Investigation: correspondents, their network, and time.
+mod graph;
+mod people;
+mod selection;
+mod timeline;
+
 use crate::cli::Command;
 use crate::{Context, Outcome};
 
@@ -27,6 +33,9 @@ pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<Outcome> {
         Command::Article(a) => article::run(ctx, a),
         Command::Cite(a) => cite::run(ctx, a),
         Command::Export(a) => export::run(ctx, a),
+        Command::People(a) => people::run(ctx, a),
+        Command::Graph(a) => graph::run(ctx, a),
+        Command::Timeline(a) => timeline::run(ctx, a),
         Command::Completions(a) => {
             let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
             clap_complete::generate(a.shell, &mut cmd, "mailcite", &mut std::io::stdout());

@@ -52,7 +52,7 @@ struct SearchOut {
 
 /// Replaces the message reference in each `thread:REF` with the thread's
 /// number, which is what the index holds.
-fn resolve_thread_refs(query: &str, archive: &Archive) -> anyhow::Result<String> {
+pub(crate) fn resolve_thread_refs(query: &str, archive: &Archive) -> anyhow::Result<String> {
     let mut out = String::with_capacity(query.len());
     let mut rest = query;
     while let Some(pos) = rest.find("thread:") {
