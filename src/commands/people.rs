@@ -172,7 +172,11 @@ pub fn run(ctx: &Context, args: PeopleArgs) -> anyhow::Result<Outcome> {
     outln!(
         "{} {} in {} message{}{}{}",
         thousands(total_people as u64),
-        if total_people == 1 { "person" } else { "people" },
+        if total_people == 1 {
+            "person"
+        } else {
+            "people"
+        },
         thousands(report.messages),
         if report.messages == 1 { "" } else { "s" },
         scope,

@@ -189,7 +189,11 @@ pub fn run(ctx: &Context, args: TimelineArgs) -> anyhow::Result<Outcome> {
                 counts: c,
             })
             .collect();
-        list.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.address.cmp(&b.address)));
+        list.sort_by(|a, b| {
+            b.total
+                .cmp(&a.total)
+                .then_with(|| a.address.cmp(&b.address))
+        });
         list.truncate(args.top);
         list
     });

@@ -15,7 +15,7 @@ pub fn bar(value: u64, max: u64, width: usize) -> String {
     let eighths = ((value as f64 / max as f64) * (width * 8) as f64).round() as usize;
     let eighths = eighths.max(1);
     let mut s = "█".repeat(eighths / 8);
-    if eighths % 8 > 0 {
+    if !eighths.is_multiple_of(8) {
         s.push(EIGHTHS[eighths % 8 - 1]);
     }
     s
@@ -249,7 +249,8 @@ mod tests {
     fn bars_and_sparklines() {
         assert_eq!(bar(10, 10, 4), "████");
         assert_eq!(bar(5, 10, 4), "██");
-        assert_eq!(bar(1, 80, 4), "▍");
+        assert_eq!(bar(1, 80, 4), "▏", "never invisible");
+        assert_eq!(bar(3, 8, 4), "█▌");
         assert_eq!(bar(0, 10, 4), "");
         assert_eq!(sparkline(&[0, 1, 7], 10), " ▂█");
         assert_eq!(sparkline(&[1, 1, 2, 2], 2).chars().count(), 2);

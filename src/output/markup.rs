@@ -45,7 +45,10 @@ mod tests {
 
     #[test]
     fn escapes() {
-        assert_eq!(xml("a<b> & \"c\" 'd'"), "a&lt;b&gt; &amp; &quot;c&quot; &apos;d&apos;");
+        assert_eq!(
+            xml("a<b> & \"c\" 'd'"),
+            "a&lt;b&gt; &amp; &quot;c&quot; &apos;d&apos;"
+        );
         assert_eq!(xml("x\u{1}y\u{ffff}"), "x\\x01y\u{fffd}");
         assert_eq!(dot("say \"hi\"\\n\nnext"), "say \\\"hi\\\"\\\\n\\\\x0anext");
     }

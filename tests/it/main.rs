@@ -8,3 +8,8 @@ mod import;
 mod search;
 mod show;
 mod support;
+
+// Investigation: correspondents, their network, time.
+mod graph;
+mod people;
+mod timeline;
