@@ -124,17 +124,17 @@ pub fn run(ctx: &Context, args: TimelineArgs) -> anyhow::Result<Outcome> {
     };
     let rows = archive.catalog.message_dates(sel)?;
     let messages = rows.len() as u64;
-    let dated: Vec<(NaiveDate, Option<&str>)> = rows
+    // A date chrono cannot represent counts as undated.
+    let dated: Vec<(i64, NaiveDate, Option<&str>)> = rows
         .iter()
         .filter_map(|r| {
-            r.date_utc
-                .and_then(day_of)
-                .map(|d| (d, r.sender.as_deref()))
+            let t = r.date_utc?;
+            day_of(t).map(|d| (t, d, r.sender.as_deref()))
         })
         .collect();
     let undated = messages - dated.len() as u64;
-    let first = rows.iter().filter_map(|r| r.date_utc).min();
-    let last = rows.iter().filter_map(|r| r.date_utc).max();
+    let first = dated.iter().map(|d| d.0).min();
+    let last = dated.iter().map(|d| d.0).max();
     let bucket = match args.bucket {
         Some(BucketArg::Day) => Bucket::Day,
         Some(BucketArg::Week) => Bucket::Week,
@@ -172,7 +172,7 @@ pub fn run(ctx: &Context, args: TimelineArgs) -> anyhow::Result<Outcome> {
     let mut counts = vec![0u64; starts.len()];
     let mut by_sender: HashMap<&str, Vec<u64>> = HashMap::new();
     let want_senders = args.by == Some(TimelineBy::Sender);
-    for (day, sender) in &dated {
+    for (_, day, sender) in &dated {
         if let Some(&i) = index.get(&bucket.start(*day)) {
             counts[i] += 1;
             if want_senders && let Some(s) = sender {
