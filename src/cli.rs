@@ -466,12 +466,14 @@ pub struct ExportArgs {
 
 const PEOPLE_HELP: &str = "\
 List the correspondents of the archive: each address with the display names
-used with it, the messages it sent (From) and received (To, Cc, Bcc), and the
-first and last date it appears (UTC dates).
+it sent under (for an address that never did, the names others gave it), the
+messages it sent (From) and received (To, Cc, Bcc), and the first and last
+date it appears (UTC dates).
 
 An address is one person whatever its case (Ivan@X.example = ivan@x.example).
-Different addresses are never merged, even under the same display name: the
-column `same name as` points at such addresses instead, so you can decide.
+Different addresses are never merged, even under the same display name:
+`[same name as ...]` points at other addresses that sent under one of the
+same names (of two words or more), so you can decide.
 A message whose From has no usable address (a garbled header) has no sender:
 it is counted in the summary line and still counts as received by its
 recipients. Reply-To is not counted. Undated messages count in the totals but

@@ -50,8 +50,9 @@ impl Selection {
 pub struct Person {
     /// The address, lower case.
     pub address: String,
-    /// Display names used with the address (by the person or by others),
-    /// most frequent first.
+    /// Display names the address sent under (From), most frequent first; for
+    /// an address that never sent under a name, the names its
+    /// correspondents gave it.
     pub names: Vec<String>,
     /// Messages in which the address is a sender or a recipient (a message
     /// counts once even when it lists the address twice).
@@ -65,8 +66,10 @@ pub struct Person {
     pub first_date: Option<i64>,
     /// Latest date, UTC seconds.
     pub last_date: Option<i64>,
-    /// Other addresses seen with one of the same display names (at most
-    /// [`SAME_NAME_MAX`]): possibly the same person, never merged.
+    /// Other addresses that sent under one of the display names this
+    /// address sent under (names of two words or more, compared in lower
+    /// case), busiest first, at most [`SAME_NAME_MAX`]: possibly the same
+    /// person, never merged.
     pub same_name: Vec<String>,
 }
 
@@ -200,16 +203,19 @@ impl Catalog {
             people.push(row.map_err(&e)?);
         }
 
-        // Display names per address, most frequent first.
-        let mut names: HashMap<String, Vec<(String, i64)>> = HashMap::new();
+        // Display names per address, most frequent first: the names it
+        // sent under, or, when it never sent under a name, the names its
+        // correspondents wrote (the two are not mixed: mailers often put a
+        // list's or a previous writer's name before an address).
+        let mut names: HashMap<String, (Vec<(String, i64)>, Vec<(String, i64)>)> = HashMap::new();
         let mut st = self
             .conn
             .prepare(&format!(
-                "SELECT lower(a.address), trim(a.name), COUNT(DISTINCT a.message)
+                "SELECT lower(a.address), a.role = 'from', trim(a.name), COUNT(DISTINCT a.message)
                  FROM addresses a
                  WHERE a.role IN {ROLES} AND a.address IS NOT NULL AND a.address <> ''
                    AND a.name IS NOT NULL AND trim(a.name) <> '' {}
-                 GROUP BY lower(a.address), trim(a.name)",
+                 GROUP BY lower(a.address), a.role = 'from', trim(a.name)",
                 filter("a.message")
             ))
             .map_err(&e)?;
@@ -217,46 +223,74 @@ impl Catalog {
             .query_map([], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
+                    r.get::<_, bool>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
                 ))
             })
             .map_err(&e)?;
         for row in rows {
-            let (address, name, n) = row.map_err(&e)?;
+            let (address, from, name, n) = row.map_err(&e)?;
             // A "name" that is only the address again says nothing.
             if name.trim_matches(['<', '>', '"', '\'']).to_lowercase() == address {
                 continue;
             }
-            names.entry(address).or_default().push((name, n));
+            let entry = names.entry(address).or_default();
+            // Unique within each list: the query groups by name and role.
+            if from {
+                entry.0.push((name, n));
+            } else {
+                entry.1.push((name, n));
+            }
         }
-        // Which addresses each name (compared in lower case) was used with.
-        let mut by_name: HashMap<String, Vec<String>> = HashMap::new();
-        for (address, list) in &names {
-            for (name, _) in list {
-                let entry = by_name.entry(name.to_lowercase()).or_default();
-                if !entry.contains(address) {
-                    entry.push(address.clone());
+        // Whether `names` are the person's own (From) names.
+        let mut own = vec![false; people.len()];
+        for (p, own) in people.iter_mut().zip(&mut own) {
+            if let Some((from, others)) = names.remove(&p.address) {
+                *own = !from.is_empty();
+                let mut list = if from.is_empty() { others } else { from };
+                list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                p.names = list.into_iter().map(|(n, _)| n).collect();
+            }
+        }
+        // Addresses that sent under the same display name of two words or
+        // more (compared in lower case; "Alan" alone says too little).
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, p) in people.iter().enumerate() {
+            if !own[i] {
+                continue;
+            }
+            for n in &p.names {
+                if distinctive(n) {
+                    let list = by_name.entry(n.to_lowercase()).or_default();
+                    if list.last() != Some(&i) {
+                        list.push(i);
+                    }
                 }
             }
         }
-        for p in &mut people {
-            if let Some(mut list) = names.remove(&p.address) {
-                list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-                p.names = list.into_iter().map(|(n, _)| n).collect();
-                let mut others: Vec<String> = p
-                    .names
-                    .iter()
-                    .filter_map(|n| by_name.get(&n.to_lowercase()))
-                    .flatten()
-                    .filter(|a| **a != p.address)
-                    .cloned()
-                    .collect();
-                others.sort();
-                others.dedup();
-                others.truncate(SAME_NAME_MAX);
-                p.same_name = others;
+        for i in 0..people.len() {
+            if !own[i] {
+                continue;
             }
+            let mut others: Vec<usize> = people[i]
+                .names
+                .iter()
+                .filter(|n| distinctive(n))
+                .filter_map(|n| by_name.get(&n.to_lowercase()))
+                .flatten()
+                .copied()
+                .filter(|&j| j != i)
+                .collect();
+            others.sort_unstable();
+            others.dedup();
+            // The busiest first: the likelier counterpart.
+            others.sort_by(|&a, &b| people[b].messages.cmp(&people[a].messages).then(a.cmp(&b)));
+            others.truncate(SAME_NAME_MAX);
+            people[i].same_name = others
+                .into_iter()
+                .map(|j| people[j].address.clone())
+                .collect();
         }
         Ok(People {
             messages,
@@ -334,6 +368,14 @@ impl Catalog {
         }
         Ok(out)
     }
+}
+
+/// A display name worth comparing across addresses: two words or more.
+fn distinctive(name: &str) -> bool {
+    name.split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphabetic))
+        .count()
+        >= 2
 }
 
 /// `AND col IN (selection)` when a selection applies.

@@ -12,6 +12,8 @@ use serde::Serialize;
 
 /// How many people the terminal listing shows without `--limit`.
 const TERMINAL_LIMIT: usize = 50;
+/// How many display names a terminal line shows (all are in JSON and CSV).
+const TERMINAL_NAMES: usize = 3;
 
 #[derive(Serialize)]
 struct PersonOut {
@@ -202,12 +204,16 @@ pub fn run(ctx: &Context, args: PeopleArgs) -> anyhow::Result<Outcome> {
         "last"
     );
     for p in &people {
-        let names = p
+        let mut names = p
             .names
             .iter()
+            .take(TERMINAL_NAMES)
             .map(|n| format!("\"{}\"", clip(&line(n), 40)))
             .collect::<Vec<_>>()
             .join(", ");
+        if p.names.len() > TERMINAL_NAMES {
+            names.push_str(&format!(" +{} more", p.names.len() - TERMINAL_NAMES));
+        }
         let same = if p.same_name.is_empty() {
             String::new()
         } else {

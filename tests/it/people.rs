@@ -416,3 +416,57 @@ fn people_and_timeline_on_cypherpunks_1992() {
     assert_eq!(q["messages"].as_u64().unwrap(), n);
     assert!(q["total_people"].as_u64().unwrap() < v["total_people"].as_u64().unwrap());
 }
+
+#[test]
+fn own_names_win_and_same_name_hints_only_link_senders() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mbox = tmp.path().join("names.mbox");
+    let msg = |i: u32, from: &str, to: &str| {
+        format!(
+            "From x Mon Jan  4 10:00:00 2010\nFrom: {from}\nTo: {to}\nDate: Mon, 0{i} Jan 2010 10:00:00 +0000\nSubject: m{i}\nMessage-ID: <n{i}@example.org>\n\nbody\n\n"
+        )
+    };
+    let text = [
+        msg(1, "Alice Smith <alice@example.org>", "bob@example.org"),
+        msg(
+            2,
+            "Bob <bob@example.org>",
+            "\"Team Lead\" <alice@example.org>",
+        ),
+        msg(3, "Alice Smith <asmith@other.example>", "bob@example.org"),
+        // Someone calls a list "Alice Smith": not a sender, no hint.
+        msg(
+            4,
+            "Bob <bob@example.org>",
+            "\"Alice Smith\" <list@example.org>",
+        ),
+        // A one-word name links nobody.
+        msg(5, "Bob <bob2@example.org>", "alice@example.org"),
+    ]
+    .concat();
+    std::fs::write(&mbox, text).unwrap();
+    let archive = tmp.path().join("a");
+    import_json(&archive, &[&mbox]);
+    let v = people(&archive, &[]);
+    let alice = person(&v, "alice@example.org");
+    assert_eq!(
+        alice["names"],
+        serde_json::json!(["Alice Smith"]),
+        "her own name, not what others call her"
+    );
+    assert_eq!(
+        alice["same_name"],
+        serde_json::json!(["asmith@other.example"])
+    );
+    let list = person(&v, "list@example.org");
+    assert_eq!(
+        list["names"],
+        serde_json::json!(["Alice Smith"]),
+        "a recipient only: the names others gave it"
+    );
+    assert_eq!(list["same_name"], serde_json::json!([]));
+    assert_eq!(
+        person(&v, "bob@example.org")["same_name"],
+        serde_json::json!([])
+    );
+}
