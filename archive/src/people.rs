@@ -22,6 +22,9 @@ use std::collections::HashMap;
 const ROLES: &str = "('from', 'to', 'cc', 'bcc')";
 /// The recipient roles.
 const RECIPIENT_ROLES: &str = "('to', 'cc', 'bcc')";
+/// Display names with the number of messages each appears in.
+type NameCounts = Vec<(String, i64)>;
+
 /// How many other addresses [`Person::same_name`] lists at most.
 pub const SAME_NAME_MAX: usize = 5;
 
@@ -207,7 +210,7 @@ impl Catalog {
         // sent under, or, when it never sent under a name, the names its
         // correspondents wrote (the two are not mixed: mailers often put a
         // list's or a previous writer's name before an address).
-        let mut names: HashMap<String, (Vec<(String, i64)>, Vec<(String, i64)>)> = HashMap::new();
+        let mut names: HashMap<String, (NameCounts, NameCounts)> = HashMap::new();
         let mut st = self
             .conn
             .prepare(&format!(
