@@ -208,12 +208,13 @@ pub fn run(ctx: &Context, args: TimelineArgs) -> anyhow::Result<Outcome> {
         None => String::new(),
     };
     let summary = format!(
-        "{} message{}{}: {} dated, {} undated (not in the chart)",
+        "{} message{}{}: {} dated, {} undated{}",
         thousands(messages),
         if messages == 1 { "" } else { "s" },
         scope,
         thousands(dated.len() as u64),
-        thousands(undated)
+        thousands(undated),
+        if undated > 0 { " (not in the chart)" } else { "" }
     );
 
     if let Some(path) = &args.out {
