@@ -214,7 +214,11 @@ pub fn run(ctx: &Context, args: TimelineArgs) -> anyhow::Result<Outcome> {
         scope,
         thousands(dated.len() as u64),
         thousands(undated),
-        if undated > 0 { " (not in the chart)" } else { "" }
+        if undated > 0 {
+            " (not in the chart)"
+        } else {
+            ""
+        }
     );
 
     if let Some(path) = &args.out {
