@@ -97,6 +97,18 @@ pub enum Command {
     /// The archive's DKIM key store: add archived public keys, list them.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// List correspondents: address, names used, messages sent and received,
+    /// first and last date. Optionally only in the messages a search matches.
+    #[command(long_about = PEOPLE_HELP, after_help = PEOPLE_AFTER)]
+    People(PeopleArgs),
+    /// Export who wrote to whom, with message counts, as GraphML (Gephi),
+    /// DOT (Graphviz) or CSV.
+    #[command(long_about = GRAPH_HELP, after_help = GRAPH_AFTER)]
+    Graph(GraphArgs),
+    /// Messages per day, week, month or year as a chart in the terminal, as
+    /// JSON or as an SVG file; optionally one line per top sender.
+    #[command(long_about = TIMELINE_HELP, after_help = TIMELINE_AFTER)]
+    Timeline(TimelineArgs),
 }
 
 const VERIFY_HELP: &str = "\
@@ -604,4 +616,214 @@ pub struct ExportArgs {
     /// Write to this file instead of stdout.
     #[arg(long, short)]
     pub out: Option<PathBuf>,
+}
+
+const PEOPLE_HELP: &str = "\
+List the correspondents of the archive: each address with the display names
+it sent under (for an address that never did, the names others gave it), the
+messages it sent (From) and received (To, Cc, Bcc), and the first and last
+date it appears (UTC dates).
+
+An address is one person whatever its case (Ivan@X.example = ivan@x.example).
+Different addresses are never merged, even under the same display name:
+`[same name as ...]` points at other addresses that sent under one of the
+same names (of two words or more), so you can decide.
+A message whose From has no usable address (a garbled header) has no sender:
+it is counted in the summary line and still counts as received by its
+recipients. Reply-To is not counted. Undated messages count in the totals but
+not in the first and last dates.
+
+With a QUERY (the language of `mailcite search`), only the messages it
+matches are counted.";
+
+const PEOPLE_AFTER: &str = "\
+Examples:
+  mailcite people                                   everyone, busiest first
+  mailcite people 'date:2009-07 countermeasures'    who took part in those messages
+  mailcite people --sort first --limit 20           the earliest correspondents
+  mailcite people --csv > people.csv                for a spreadsheet
+  mailcite people --json | jq '.people[0]'
+
+Exit status: 0 on success, 1 when a QUERY matches no message, 2 on an error
+(including a query that cannot be parsed).";
+
+/// Sort orders of `people`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PeopleSort {
+    /// Most messages (sent + received, each message once) first.
+    Messages,
+    /// Most messages sent first.
+    Sent,
+    /// Most messages received first.
+    Received,
+    /// By address, A to Z.
+    Address,
+    /// Earliest first appearance first.
+    First,
+    /// Latest last appearance first.
+    Last,
+}
+
+/// Arguments of `people`.
+#[derive(Args, Debug)]
+pub struct PeopleArgs {
+    /// Only count the messages matching this search query (see `mailcite
+    /// search --help`). Several arguments are joined with spaces.
+    #[arg(value_name = "QUERY")]
+    pub query: Vec<String>,
+
+    /// Order of the list.
+    #[arg(long, value_enum, default_value_t = PeopleSort::Messages)]
+    pub sort: PeopleSort,
+
+    /// Number of people to list (default: 50 on the terminal, all with
+    /// --json and --csv; 0 means all).
+    #[arg(long, short = 'n')]
+    pub limit: Option<usize>,
+
+    /// Print as JSON.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+
+    /// Print as CSV (address, names, messages, sent, received, first_date,
+    /// last_date, same_name).
+    #[arg(long)]
+    pub csv: bool,
+}
+
+const GRAPH_HELP: &str = "\
+Export the correspondence network: one node per address (compared in lower
+case; different addresses are never merged), one directed edge from the
+sender of a message to each of its recipients (To, Cc and Bcc), weighted by
+the number of messages. Nodes carry the address, the display names used and
+the messages sent and received; only addresses at either end of a kept edge
+are nodes.
+
+  --format graphml   GraphML for Gephi, yEd, Cytoscape, networkx (`weight`
+                     attribute on edges; label, names, sent, received on nodes)
+  --format dot       Graphviz: `dot -Tsvg graph.dot > graph.svg`; the edge
+                     label and pen width show the count
+  --format csv       edges only: source,target,messages
+
+With a QUERY (the language of `mailcite search`), only the messages it
+matches are counted.";
+
+const GRAPH_AFTER: &str = "\
+Examples:
+  mailcite graph --out network.graphml                 open in Gephi
+  mailcite graph 'date:2009' --format dot --min-weight 2 | dot -Tsvg > 2009.svg
+  mailcite graph 'from:@borealis-shipping.example' --format csv > edges.csv
+
+Exit status: 0 on success, 1 when a QUERY matches no message, 2 on an error.";
+
+/// Formats of `graph`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// GraphML (XML), for Gephi and most graph tools.
+    Graphml,
+    /// Graphviz DOT.
+    Dot,
+    /// CSV edge list: source,target,messages.
+    Csv,
+}
+
+/// Arguments of `graph`.
+#[derive(Args, Debug)]
+pub struct GraphArgs {
+    /// Only count the messages matching this search query. Several
+    /// arguments are joined with spaces.
+    #[arg(value_name = "QUERY")]
+    pub query: Vec<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Graphml)]
+    pub format: GraphFormat,
+
+    /// Leave out edges with fewer messages than this.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub min_weight: u64,
+
+    /// Write to this file instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+const TIMELINE_HELP: &str = "\
+Count messages per day, week, month or year and draw them: a bar chart in the
+terminal, JSON with --json, or an SVG chart (axes, dates, counts; one
+self-contained file) with --out FILE.svg.
+
+Buckets are chosen from the span of the dates unless --bucket says otherwise:
+under 60 days per day, under 2 years per week (weeks start on Monday), under
+25 years per month, else per year. Every bucket between the first and last
+date is shown, empty ones as 0.
+
+Dates are bucketed by their UTC date (a message written at 01:00 +0300 on
+the 2nd counts on the 1st), the same convention as `date:` in queries.
+Messages without a date are counted and reported separately, never dropped.
+
+With --by sender, the top senders (--top, default 5) get one line each in the
+SVG, and one sparkline each in the terminal.
+
+With a QUERY (the language of `mailcite search`), only the messages it
+matches are counted.";
+
+const TIMELINE_AFTER: &str = "\
+Examples:
+  mailcite timeline                                   the whole archive
+  mailcite timeline 'countermeasures' --bucket day
+  mailcite timeline 'from:@borealis-shipping.example' --out borealis.svg
+  mailcite timeline --by sender --top 8 --out senders.svg
+  mailcite timeline --json | jq '.buckets[] | select(.count > 100)'
+
+Exit status: 0 on success, 1 when a QUERY matches no message, 2 on an error.";
+
+/// Bucket sizes of `timeline`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BucketArg {
+    /// One UTC day.
+    Day,
+    /// One week, Monday to Sunday (UTC).
+    Week,
+    /// One calendar month (UTC).
+    Month,
+    /// One calendar year (UTC).
+    Year,
+}
+
+/// What `timeline --by` splits by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TimelineBy {
+    /// The first From address of each message.
+    Sender,
+}
+
+/// Arguments of `timeline`.
+#[derive(Args, Debug)]
+pub struct TimelineArgs {
+    /// Only count the messages matching this search query. Several
+    /// arguments are joined with spaces.
+    #[arg(value_name = "QUERY")]
+    pub query: Vec<String>,
+
+    /// Bucket size (default: chosen from the span of the dates).
+    #[arg(long, value_enum)]
+    pub bucket: Option<BucketArg>,
+
+    /// One series per top sender.
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub by: Option<TimelineBy>,
+
+    /// Number of senders with --by sender.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub top: usize,
+
+    /// Write an SVG chart to this file (the terminal then gets a one-line
+    /// summary).
+    #[arg(long, short, value_name = "FILE.svg")]
+    pub out: Option<PathBuf>,
+
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -263,26 +263,17 @@ pub fn rebuild_in_place(archive: &mut Archive, progress: impl FnMut(u64)) -> any
 }
 
 /// Catalog keys of every message matching a query in the search language
-/// (`thread:REF` resolved), ascending.
-pub fn query_keys(archive: &mut Archive, text: &str) -> anyhow::Result<Vec<i64>> {
+/// (`thread:REF` resolved), ascending, without scoring.
+pub fn matching_keys(archive: &Archive, text: &str) -> anyhow::Result<Vec<u64>> {
     let resolved = crate::commands::resolve_thread_refs(text, archive)?;
-    let query =
-        mailcite_index::parse(&resolved).map_err(|e| anyhow::anyhow!("invalid query: {e}"))?;
-    let mut writer = open_writer(archive)?;
-    catch_up(archive, &mut writer, |_| {})?;
-    writer.close()?;
-    let searcher = Searcher::open(&archive.index_dir())?;
-    let total = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
-    let res = searcher.search_query(
-        &query,
-        &mailcite_index::SearchOptions {
-            limit: total,
-            ..Default::default()
-        },
-    )?;
-    let mut keys: Vec<i64> = res.hits.iter().map(|h| h.key as i64).collect();
-    keys.sort_unstable();
-    Ok(keys)
+    let query = mailcite_index::parse(&resolved).map_err(|e| {
+        anyhow::anyhow!(
+            "invalid query: {}",
+            crate::output::sanitize::line(&e.to_string())
+        )
+    })?;
+    let searcher = open_searcher(archive)?;
+    Ok(searcher.matching_keys(&query)?)
 }
 
 /// The catalog key the index is complete up to.

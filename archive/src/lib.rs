@@ -34,3 +34,5 @@ pub mod verify;
 pub use archive::Archive;
 pub use digest::Digest;
 pub use error::{Error, Result};
+
+pub mod people;

@@ -752,6 +752,72 @@ pub fn snippet(query: &Query, text: &str, max_chars: usize) -> Snippet {
     }
 }
 
+// ---------------------------------------------------------------------------
+// All matching keys
+
+/// Collects the `key` fast field of every matching document, without
+/// scoring or sorting.
+struct KeysCollector;
+
+struct KeysSegmentCollector {
+    keys: Option<Column<u64>>,
+    out: Vec<u64>,
+}
+
+impl Collector for KeysCollector {
+    type Fruit = Vec<u64>;
+    type Child = KeysSegmentCollector;
+
+    fn for_segment(
+        &self,
+        _segment_local_id: u32,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<KeysSegmentCollector> {
+        Ok(KeysSegmentCollector {
+            keys: segment.fast_fields().u64("key").ok(),
+            out: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<u64>>) -> tantivy::Result<Vec<u64>> {
+        let mut keys: Vec<u64> = fruits.into_iter().flatten().collect();
+        keys.sort_unstable();
+        keys.dedup();
+        Ok(keys)
+    }
+}
+
+impl SegmentCollector for KeysSegmentCollector {
+    type Fruit = Vec<u64>;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        if let Some(key) = self.keys.as_ref().and_then(|c| c.first(doc)) {
+            self.out.push(key);
+        }
+    }
+
+    fn harvest(self) -> Vec<u64> {
+        self.out
+    }
+}
+
+impl Searcher {
+    /// The catalog keys of every message matching `query`, ascending and
+    /// without duplicates. Reads the `key` fast field of each match; nothing
+    /// is scored, sorted by relevance or loaded from the document store, so
+    /// this stays fast for queries that match most of a large index.
+    pub fn matching_keys(&self, query: &Query) -> Result<Vec<u64>> {
+        let searcher = self.reader.searcher();
+        let languages = self.languages(&searcher);
+        let tq = to_tantivy_with(query, &self.schema, &searcher, &languages);
+        searcher.search(&*tq, &KeysCollector).at(&self.dir)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

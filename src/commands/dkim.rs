@@ -51,7 +51,15 @@ pub fn run(ctx: &Context, args: DkimArgs) -> anyhow::Result<Outcome> {
         }
         keys
     } else {
-        crate::indexing::query_keys(&mut archive, &args.query.join(" "))?
+        // Bring the index up to date under this process's write lock first
+        // (an outdated index is rebuilt), then search it.
+        let mut writer = crate::indexing::open_writer(&mut archive)?;
+        crate::indexing::catch_up(&mut archive, &mut writer, |_| {})?;
+        writer.close()?;
+        crate::indexing::matching_keys(&archive, &args.query.join(" "))?
+            .into_iter()
+            .map(|k| k as i64)
+            .collect()
     };
     let bar = if !ctx.quiet && std::io::stderr().is_terminal() {
         let b = ProgressBar::with_draw_target(

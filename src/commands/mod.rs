@@ -14,6 +14,11 @@ mod thread;
 mod verify;
 
 pub(crate) use search::resolve_thread_refs;
+// Investigation: correspondents, their network, and time.
+mod graph;
+mod people;
+mod selection;
+mod timeline;
 
 use crate::cli::Command;
 use crate::{Context, Outcome};
@@ -33,6 +38,9 @@ pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<Outcome> {
         Command::Export(a) => export::run(ctx, a),
         Command::Dkim(a) => dkim::run(ctx, a),
         Command::Keys(a) => keys::run(ctx, a),
+        Command::People(a) => people::run(ctx, a),
+        Command::Graph(a) => graph::run(ctx, a),
+        Command::Timeline(a) => timeline::run(ctx, a),
         Command::Completions(a) => {
             let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
             clap_complete::generate(a.shell, &mut cmd, "mailcite", &mut std::io::stdout());

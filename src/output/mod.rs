@@ -144,3 +144,6 @@ mod tests {
         );
     }
 }
+
+pub mod chart;
+pub mod markup;

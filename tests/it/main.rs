@@ -11,3 +11,8 @@ mod integrity;
 mod search;
 mod show;
 mod support;
+
+// Investigation: correspondents, their network, time.
+mod graph;
+mod people;
+mod timeline;
