@@ -412,6 +412,7 @@ Examples:
   mailcite show '<harbour-1@borealis-shipping.example>'
   mailcite show 3f2a9c1e --raw > original.eml
   mailcite show 3f2a9c1e --headers     every header, and the Received hops
+  mailcite show 3f2a9c1e --attachment 1  the text of its first attachment
 
 Authenticity: the DKIM and ARC result of every signature (see `mailcite dkim`)
 and a warning when the Date header is far from the first Received hop.";
@@ -430,6 +431,12 @@ pub struct ShowArgs {
     /// with its timestamp and the gap to the Date header.
     #[arg(long)]
     pub headers: bool,
+
+    /// Print the text extracted from attachment N (as numbered in `show`):
+    /// PDF, Word, Excel, PowerPoint, OpenDocument, RTF, text, HTML or an
+    /// attached message.
+    #[arg(long, value_name = "N", conflicts_with = "raw")]
+    pub attachment: Option<usize>,
 
     /// Print as JSON.
     #[arg(long)]

@@ -10,8 +10,9 @@ use anyhow::Context as _;
 use mailcite_archive::archive::{Archive, Mode};
 use mailcite_archive::auth::AuthResult;
 use mailcite_archive::catalog::MessageRow;
+use mailcite_archive::extract;
 use mailcite_archive::ingest::{Observer, Stored};
-use mailcite_archive::message::{Address, ParsedMessage, parse_message};
+use mailcite_archive::message::{Address, ParsedMessage, parse_message_with_attachments};
 use mailcite_archive::received;
 use mailcite_index::{Attachment, IndexDoc, IndexWriter, Party, Searcher};
 use rayon::prelude::*;
@@ -60,6 +61,7 @@ pub fn doc(
                 content_type: a.content_type.clone(),
             })
             .collect(),
+        attachment_texts: Vec::new(),
         folders,
         sources,
         thread: Some(thread.to_string()),
@@ -69,6 +71,14 @@ pub fn doc(
         arc: Vec::new(),
         anomalies: Vec::new(),
     }
+}
+
+/// The extracted texts of a message's attachments, for its document.
+fn texts_of(outcomes: &[extract::Outcome]) -> Vec<String> {
+    outcomes
+        .iter()
+        .filter_map(|o| o.text().map(str::to_string))
+        .collect()
 }
 
 /// Adds the authenticity and time evidence to a document: the status of
@@ -153,6 +163,7 @@ impl Observer for Feed<'_> {
                     m.thread,
                 );
                 add_evidence(&mut d, m.parsed, Some(m.auth), max_skew);
+                d.attachment_texts = texts_of(m.texts);
                 writer.add(&d).err()
             })
             .collect();
@@ -332,9 +343,12 @@ fn docs_for(archive: &Archive, rows: &[MessageRow]) -> anyhow::Result<Vec<IndexD
         .map(|(i, raw)| {
             let m = &rows[i];
             let (sources, folders, cited, auth) = extra[i].clone();
-            let parsed = parse_message(&raw);
+            let mut parsed = parse_message_with_attachments(&raw);
+            let texts = extract::attachments(&parsed);
+            parsed.attachment_contents = Vec::new();
             let mut d = doc(m.key, m.id.to_hex(), &parsed, sources, folders, m.thread);
             d.cited_by = cited;
+            d.attachment_texts = texts_of(&texts);
             add_evidence(&mut d, &parsed, auth.as_deref(), max_skew);
             d
         })

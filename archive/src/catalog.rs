@@ -131,6 +131,10 @@ CREATE TABLE dkim_results (
 ) WITHOUT ROWID;
 CREATE INDEX dkim_results_key ON dkim_results(domain, selector);
 CREATE TABLE dkim_unchecked (message INTEGER PRIMARY KEY);
+ALTER TABLE attachments ADD COLUMN text_status TEXT;
+ALTER TABLE attachments ADD COLUMN text_format TEXT;
+ALTER TABLE attachments ADD COLUMN text_chars INTEGER;
+ALTER TABLE attachments ADD COLUMN text_error TEXT;
 "#;
 
 /// The catalog database.
@@ -201,6 +205,19 @@ pub struct Occurrence {
     pub folder: Option<String>,
 }
 
+/// The recorded outcome of text extraction for one attachment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AttachmentText {
+    /// `text`, `failed`, `unsupported`; `None` when never extracted.
+    pub status: Option<String>,
+    /// The format read (`pdf`, `docx`, ...).
+    pub format: Option<String>,
+    /// Characters of text extracted.
+    pub chars: Option<i64>,
+    /// Why extraction failed.
+    pub error: Option<String>,
+}
+
 /// A message row with its metadata.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MessageRow {
@@ -268,6 +285,9 @@ pub struct NewMessage<'a> {
     pub inner_offset: u64,
     /// Its signature checks (empty: unsigned).
     pub auth: &'a [crate::auth::AuthResult],
+    /// Text extraction outcome per attachment (same order as
+    /// `parsed.attachments`; may be empty when not extracted).
+    pub texts: &'a [crate::extract::Outcome],
 }
 
 /// An occurrence to insert.
@@ -822,6 +842,31 @@ impl Catalog {
         Ok(out)
     }
 
+    /// What text extraction gave for each attachment of a message, in
+    /// attachment order: `(status, format, characters, error)`; status is
+    /// `text`, `failed`, `unsupported`, or `None` when never extracted (a
+    /// message imported by an earlier version).
+    pub fn attachment_texts(&self, key: i64) -> Result<Vec<AttachmentText>> {
+        let e = sql_err(&self.path);
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT text_status, text_format, text_chars, text_error FROM attachments WHERE message = ?1 ORDER BY pos",
+            )
+            .map_err(&e)?;
+        let rows = st
+            .query_map([key], |r| {
+                Ok(AttachmentText {
+                    status: r.get(0)?,
+                    format: r.get(1)?,
+                    chars: r.get(2)?,
+                    error: r.get(3)?,
+                })
+            })
+            .map_err(&e)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(&e)
+    }
+
     /// Keys of the given digests that are already stored.
     pub fn existing(&self, ids: &[Digest]) -> Result<HashMap<Digest, i64>> {
         let e = sql_err(&self.path);
@@ -876,7 +921,8 @@ impl Catalog {
                 .map_err(&e)?;
             let mut at = tx
                 .prepare_cached(
-                    "INSERT INTO attachments (message, pos, name, content_type, size) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    "INSERT INTO attachments (message, pos, name, content_type, size, text_status, text_format, text_chars, text_error)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )
                 .map_err(&e)?;
             for m in &b.messages {
@@ -919,8 +965,36 @@ impl Catalog {
                     }
                 }
                 for (i, a) in p.attachments.iter().enumerate() {
-                    at.execute(params![key, i as i64, a.name, a.content_type, a.size])
-                        .map_err(&e)?;
+                    let (status, format, chars, error) = match m.texts.get(i) {
+                        Some(crate::extract::Outcome::Text { format, text, .. }) => (
+                            Some("text"),
+                            Some(format.as_str()),
+                            Some(text.chars().count() as i64),
+                            None,
+                        ),
+                        Some(crate::extract::Outcome::Failed { format, reason }) => (
+                            Some("failed"),
+                            Some(format.as_str()),
+                            None,
+                            Some(reason.as_str()),
+                        ),
+                        Some(crate::extract::Outcome::Unsupported) => {
+                            (Some("unsupported"), None, None, None)
+                        }
+                        None => (None, None, None, None),
+                    };
+                    at.execute(params![
+                        key,
+                        i as i64,
+                        a.name,
+                        a.content_type,
+                        a.size,
+                        status,
+                        format,
+                        chars,
+                        error
+                    ])
+                    .map_err(&e)?;
                 }
                 crate::auth::insert_results(&tx, key, m.auth).map_err(&e)?;
             }

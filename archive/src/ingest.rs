@@ -17,7 +17,7 @@ use crate::auth::{AuthResult, KeyRecords};
 use crate::catalog::{BatchWrite, Counts, MessageRef, NewMessage, NewOccurrence};
 use crate::digest::Digest;
 use crate::error::Result;
-use crate::message::{ParsedMessage, parse_message};
+use crate::message::{ParsedMessage, parse_message_with_attachments};
 use crate::source::discover::{self, Container, Skipped};
 use crate::source::files::open_container;
 use crate::source::mbox::Variant;
@@ -137,6 +137,8 @@ pub struct Stored<'a> {
     pub thread: i64,
     /// Its signature checks (empty: unsigned).
     pub auth: &'a [AuthResult],
+    /// Text extracted from each attachment.
+    pub texts: &'a [crate::extract::Outcome],
 }
 
 /// Receives messages as their batch commits (used to index during import).
@@ -371,6 +373,13 @@ pub fn import(
     Ok(report)
 }
 
+/// What the parallel stage learns of one new message.
+struct Checked {
+    parsed: ParsedMessage,
+    auth: Vec<AuthResult>,
+    texts: Vec<crate::extract::Outcome>,
+}
+
 struct Prepared {
     raw: RawMessage,
     id: Digest,
@@ -427,16 +436,33 @@ fn commit_batch(
         }
     }
 
-    // Parse and authenticate the new messages in parallel.
-    let (mut parsed, auth): (Vec<ParsedMessage>, Vec<Vec<AuthResult>>) = new_positions
+    // Parse, authenticate and read the attachments of the new messages in
+    // parallel.
+    let checked: Vec<Checked> = new_positions
         .par_iter()
         .map(|&i| {
             let raw = &prepared[i].raw;
-            let mut pm = parse_message(&raw.bytes);
+            let mut pm = parse_message_with_attachments(&raw.bytes);
             pm.warnings.splice(0..0, raw.warnings.iter().cloned());
-            (pm, crate::auth::check(&raw.bytes, keys, &checked_at))
+            let texts = crate::extract::attachments(&pm);
+            pm.attachment_contents = Vec::new();
+            Checked {
+                auth: crate::auth::check(&raw.bytes, keys, &checked_at),
+                parsed: pm,
+                texts,
+            }
         })
-        .unzip();
+        .collect();
+    let (mut parsed, mut auth, mut texts) = (
+        Vec::with_capacity(checked.len()),
+        Vec::with_capacity(checked.len()),
+        Vec::with_capacity(checked.len()),
+    );
+    for c in checked {
+        parsed.push(c.parsed);
+        auth.push(c.auth);
+        texts.push(c.texts);
+    }
     for (n, &i) in new_positions.iter().enumerate() {
         let raw = &prepared[i].raw;
         if !parsed[n].parse_ok || !parsed[n].warnings.is_empty() {
@@ -497,6 +523,7 @@ fn commit_batch(
                     size: p.raw.bytes.len() as u64,
                     parsed: &parsed[n],
                     auth: &auth[n],
+                    texts: &texts[n],
                     block: b,
                     inner_offset: block.entries[k].1,
                 },
@@ -566,6 +593,7 @@ fn commit_batch(
                 folder: p.raw.folder.as_deref(),
                 thread: written.threads[n],
                 auth: &auth[n],
+                texts: &texts[n],
             }
         })
         .collect();

@@ -23,6 +23,7 @@ pub mod citation;
 pub mod digest;
 pub mod dkim;
 pub mod error;
+pub mod extract;
 pub mod ingest;
 pub mod message;
 pub mod received;

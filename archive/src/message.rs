@@ -95,6 +95,26 @@ pub struct ParsedMessage {
     /// `Received:` header, Unix seconds UTC (see [`crate::received`]).
     #[serde(default)]
     pub first_received: Option<i64>,
+    /// The decoded content of each attachment, in the order of
+    /// [`ParsedMessage::attachments`]; filled only by
+    /// [`parse_message_with_attachments`].
+    #[serde(skip)]
+    pub attachment_contents: Vec<AttachmentContent>,
+    #[serde(skip)]
+    collect_attachments: bool,
+}
+
+/// The content of one attachment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttachmentContent {
+    /// Decoded bytes (base64 and quoted-printable undone).
+    Bytes(Vec<u8>),
+    /// A text part, already decoded to text by its charset.
+    Text(String),
+    /// An attached message (`message/rfc822`): its raw bytes.
+    Message(Vec<u8>),
+    /// Nothing could be decoded.
+    Unavailable,
 }
 
 /// One parser for every message: `MessageParser::default()` holds no state
@@ -107,8 +127,22 @@ static PARSER: LazyLock<MessageParser> = LazyLock::new(MessageParser::default);
 /// Headers come from the top-level message only; nested `message/rfc822`
 /// parts are listed in [`ParsedMessage::attachments`] and contribute no text.
 pub fn parse_message(raw: &[u8]) -> ParsedMessage {
+    parse_inner(raw, false)
+}
+
+/// [`parse_message`], also keeping the decoded content of every attachment
+/// in [`ParsedMessage::attachment_contents`] (for text extraction).
+pub fn parse_message_with_attachments(raw: &[u8]) -> ParsedMessage {
+    let mut m = parse_inner(raw, true);
+    m.attachment_contents
+        .resize(m.attachments.len(), AttachmentContent::Unavailable);
+    m
+}
+
+fn parse_inner(raw: &[u8], collect_attachments: bool) -> ParsedMessage {
     let mut out = ParsedMessage {
         first_received: crate::received::first_hop_time(&crate::received::hops(raw)).map(|d| d.utc),
+        collect_attachments,
         ..ParsedMessage::default()
     };
     let Some(message) = parse_guarded(raw, &mut out) else {
@@ -377,12 +411,17 @@ fn extract_body(
             PartType::Multipart(_) => {}
             PartType::Text(_) if body_part => plain_ids.push(index),
             PartType::Html(_) if body_part => html_ids.push(index),
-            _ => out.attachments.push(attachment_info(
-                raw,
-                part,
-                parent_is_digest[index],
-                fallbacks,
-            )),
+            _ => {
+                out.attachments.push(attachment_info(
+                    raw,
+                    part,
+                    parent_is_digest[index],
+                    fallbacks,
+                ));
+                if out.collect_attachments {
+                    out.attachment_contents.push(attachment_content(raw, part));
+                }
+            }
         }
     }
 
@@ -395,6 +434,9 @@ fn extract_body(
                 let part = &message.parts[index];
                 out.attachments
                     .push(attachment_info(raw, part, false, fallbacks));
+                if out.collect_attachments {
+                    out.attachment_contents.push(attachment_content(raw, part));
+                }
             }
         }
     }
@@ -436,6 +478,31 @@ fn is_attachment_disposition(part: &MessagePart<'_>) -> bool {
 }
 
 /// Describes a part that is not body text.
+fn attachment_content(raw: &[u8], part: &MessagePart<'_>) -> AttachmentContent {
+    match &part.body {
+        PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
+            AttachmentContent::Bytes(bytes.to_vec())
+        }
+        PartType::Text(text) | PartType::Html(text) => {
+            if matches!(part.body, PartType::Html(_)) || part.is_content_type("text", "html") {
+                AttachmentContent::Text(html_to_text(text))
+            } else {
+                AttachmentContent::Text(text.to_string())
+            }
+        }
+        PartType::Message(nested) => {
+            AttachmentContent::Message(if part.encoding == Encoding::None {
+                raw.get(part.offset_body as usize..part.offset_end as usize)
+                    .map(<[u8]>::to_vec)
+                    .unwrap_or_else(|| nested.raw_message.to_vec())
+            } else {
+                nested.raw_message.to_vec()
+            })
+        }
+        PartType::Multipart(_) => AttachmentContent::Unavailable,
+    }
+}
+
 fn attachment_info(
     raw: &[u8],
     part: &MessagePart<'_>,

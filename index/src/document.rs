@@ -30,8 +30,10 @@ pub struct IndexDoc {
     pub subject: String,
     /// The whole decoded body text; the index splits it with [`split_quoted`].
     pub text: String,
-    /// Attachments (names and MIME types; their content is not indexed here).
+    /// Attachments (names and MIME types).
     pub attachments: Vec<Attachment>,
+    /// Text extracted from the attachments (indexed as `content`).
+    pub attachment_texts: Vec<String>,
     /// Mail folders the message was found in (`INBOX/Projects`).
     pub folders: Vec<String>,
     /// Source paths (containers) the message was imported from.

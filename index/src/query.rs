@@ -105,6 +105,8 @@ pub enum Target {
     Quoted,
     /// `attachment:` (file names)
     Attachment,
+    /// `content:` (text extracted from attachments)
+    Content,
     /// `type:`
     Type,
     /// `id:`
@@ -134,7 +136,7 @@ pub enum Target {
 }
 
 /// The field names of the query language, in the order error messages list them.
-pub const FIELD_NAMES: [&str; 24] = [
+pub const FIELD_NAMES: [&str; 25] = [
     "from",
     "to",
     "cc",
@@ -143,6 +145,7 @@ pub const FIELD_NAMES: [&str; 24] = [
     "body",
     "quoted",
     "attachment",
+    "content",
     "type",
     "id",
     "thread",
@@ -180,6 +183,7 @@ fn field_by_name(name: &str) -> Option<FieldName> {
         "body" => Body,
         "quoted" => Quoted,
         "attachment" => Attachment,
+        "content" => Content,
         "type" => Type,
         "id" => Id,
         "thread" => Thread,
@@ -213,6 +217,7 @@ impl Target {
             Body => "body",
             Quoted => "quoted",
             Attachment => "attachment",
+            Content => "content",
             Type => "type",
             Id => "id",
             Thread => "thread",
@@ -234,7 +239,7 @@ impl Target {
         use Target::*;
         matches!(
             self,
-            Any | From | To | Cc | Bcc | Subject | Body | Quoted | Attachment
+            Any | From | To | Cc | Bcc | Subject | Body | Quoted | Attachment | Content
         )
     }
 }
@@ -359,7 +364,7 @@ impl Query {
         fn highlightable(target: Target) -> bool {
             matches!(
                 target,
-                Target::Any | Target::Body | Target::Quoted | Target::Subject
+                Target::Any | Target::Body | Target::Quoted | Target::Subject | Target::Content
             )
         }
         let mut out = Vec::new();
@@ -1628,7 +1633,7 @@ impl Translator<'_> {
                 let mut clauses = Vec::new();
                 self.family_word(families, &tokens, t.kind, &mut clauses);
                 if t.target == Target::Any {
-                    for field in [f.attachment, f.from, f.to, f.cc, f.bcc] {
+                    for field in [f.attachment, f.content, f.from, f.to, f.cc, f.bcc] {
                         clauses.push(self.word_on(field, &tokens, t.kind));
                     }
                     if text.contains('@') {
@@ -1642,6 +1647,10 @@ impl Translator<'_> {
             Target::Attachment => {
                 let tokens = analyze(&mut self.base, text);
                 self.word_on(f.attachment, &tokens, t.kind)
+            }
+            Target::Content => {
+                let tokens = analyze(&mut self.base, text);
+                self.word_on(f.content, &tokens, t.kind)
             }
             Target::From | Target::To | Target::Cc | Target::Bcc => {
                 let Some((text_field, addr_field)) = self.party_fields(t.target) else {
@@ -1754,11 +1763,13 @@ impl Translator<'_> {
                 f.body,
                 f.quoted,
                 f.attachment,
+                f.content,
                 f.from,
                 f.to,
                 f.cc,
                 f.bcc,
             ],
+            Target::Content => vec![f.content],
             Target::Subject => vec![f.subject],
             Target::Body => vec![f.body],
             Target::Quoted => vec![f.quoted],

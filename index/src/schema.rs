@@ -15,6 +15,7 @@
 //! | `from_addr` `to_addr` `cc_addr` `bcc_addr` | raw (`from_addr` also fast) | each address lowercase, its `@domain` and each parent `@domain` of two labels or more |
 //! | `subject` `body` `quoted` | text, positions | subject; own text; quoted text ([`crate::split_quoted`]), without PGP armor and base64 lines |
 //! | `attachment` | text, positions | attachment file names |
+//! | `content` | text, positions | text extracted from attachments (PDF, Office, OpenDocument, RTF, text, HTML, attached messages) |
 //! | `type` | raw | attachment MIME types, each also as major type, subtype, short alias (`docx`) and file-name extension |
 //! | `folder` | raw | folder paths lowercase, each with its ancestors (`inbox`, `inbox/projects`) |
 //! | `source` | raw | source paths, lowercase |
@@ -88,6 +89,8 @@ pub struct Fields {
     pub quoted: Field,
     /// Attachment names.
     pub attachment: Field,
+    /// Text extracted from attachments.
+    pub content: Field,
     /// Attachment types.
     pub mime_type: Field,
     /// Folders.
@@ -188,6 +191,7 @@ impl IndexSchema {
         let body = b.add_text_field("body", positions());
         let quoted = b.add_text_field("quoted", positions());
         let attachment = b.add_text_field("attachment", positions());
+        let content = b.add_text_field("content", positions());
         let mime_type = b.add_text_field("type", raw());
         let folder = b.add_text_field("folder", raw());
         let source = b.add_text_field("source", raw());
@@ -226,6 +230,7 @@ impl IndexSchema {
             body,
             quoted,
             attachment,
+            content,
             mime_type,
             folder,
             source,

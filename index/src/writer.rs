@@ -296,6 +296,9 @@ pub(crate) fn build_document(schema: &IndexSchema, doc: &IndexDoc) -> TantivyDoc
             d.add_text(f.mime_type, term);
         }
     }
+    for text in &doc.attachment_texts {
+        add_nonempty(&mut d, f.content, strip_unsearchable(text));
+    }
     for folder in &doc.folders {
         for term in folder_terms(folder) {
             d.add_text(f.folder, term);

@@ -6,7 +6,7 @@ use crate::output::{self, clip, outln, sanitize::line, sender, short_id, thousan
 use crate::{Context, Outcome};
 use anyhow::Context as _;
 use mailcite_archive::archive::{Archive, Mode};
-use mailcite_archive::message::{Address, parse_message};
+use mailcite_archive::message::{Address, parse_message, parse_message_with_attachments};
 use mailcite_index::{SearchOptions, Sort};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -22,6 +22,8 @@ struct HitOut {
     snippet: String,
     /// Byte ranges of the matches in `snippet`.
     highlights: Vec<(usize, usize)>,
+    /// The attachment the snippet comes from, when the match is in its text.
+    in_attachment: Option<String>,
     score: f32,
     /// Articles that cite the message.
     cited_by: Vec<CitedBy>,
@@ -133,20 +135,25 @@ pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<Outcome> {
         }
     }
     let store = &archive.store;
-    let snippets: Vec<mailcite_index::Snippet> = rows
+    let snippets: Vec<(mailcite_index::Snippet, Option<String>)> = rows
         .par_iter()
         .map(|(_, m, _, _)| {
-            let body = store
-                .read(&m.id, &m.location)
-                .map(|raw| parse_message(&raw).text)
-                .unwrap_or_default();
-            searcher.snippet(&query, &body, 200)
+            let Ok(raw) = store.read(&m.id, &m.location) else {
+                return (searcher.snippet(&query, "", 200), None);
+            };
+            let body = parse_message(&raw).text;
+            let snip = searcher.snippet(&query, &body, 200);
+            if !snip.highlights.is_empty() || m.attachments.is_empty() {
+                return (snip, None);
+            }
+            // The match may be in an attachment's text: show it from there.
+            attachment_snippet(&searcher, &query, &raw).unwrap_or((snip, None))
         })
         .collect();
     let hits: Vec<HitOut> = rows
         .into_iter()
         .zip(snippets)
-        .map(|((score, m, cited, auth), snip)| HitOut {
+        .map(|((score, m, cited, auth), (snip, in_attachment))| HitOut {
             id: m.id.to_hex(),
             message_id: m.message_id.clone(),
             date: m
@@ -157,6 +164,7 @@ pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<Outcome> {
             subject: m.subject,
             snippet: snip.text,
             highlights: snip.highlights,
+            in_attachment,
             score,
             cited_by: cited
                 .into_iter()
@@ -208,7 +216,14 @@ pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<Outcome> {
             clip(&line(h.subject.as_deref().unwrap_or("(no subject)")), 80)
         );
         if !h.snippet.is_empty() {
-            outln!("    {}", highlighted(&h.snippet, &h.highlights, ctx.color));
+            match &h.in_attachment {
+                Some(name) => outln!(
+                    "    in attachment {}: {}",
+                    line(name),
+                    highlighted(&h.snippet, &h.highlights, ctx.color)
+                ),
+                None => outln!("    {}", highlighted(&h.snippet, &h.highlights, ctx.color)),
+            }
         }
         if !matches!(h.dkim.as_str(), "none" | "unchecked") {
             outln!("    {}", line(&h.dkim_summary));
@@ -240,6 +255,35 @@ pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<Outcome> {
         }
     }
     Ok(outcome)
+}
+
+/// The best passage from the text of a message's attachments, with the
+/// attachment's name (`attachment N` when it has none).
+fn attachment_snippet(
+    searcher: &mailcite_index::Searcher,
+    query: &mailcite_index::Query,
+    raw: &[u8],
+) -> Option<(mailcite_index::Snippet, Option<String>)> {
+    let parsed = parse_message_with_attachments(raw);
+    for (i, (info, content)) in parsed
+        .attachments
+        .iter()
+        .zip(&parsed.attachment_contents)
+        .enumerate()
+    {
+        let outcome = mailcite_archive::extract::attachment(info, content);
+        if let Some(text) = outcome.text() {
+            let snip = searcher.snippet(query, text, 200);
+            if !snip.highlights.is_empty() {
+                let name = info
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| format!("attachment {}", i + 1));
+                return Some((snip, Some(name)));
+            }
+        }
+    }
+    None
 }
 
 /// The snippet with its matches emphasized (colour on a terminal), every

@@ -8,7 +8,8 @@ use anyhow::Context as _;
 use mailcite_archive::archive::{Archive, Mode};
 use mailcite_archive::articles::CitationRow;
 use mailcite_archive::catalog::{MessageRow, Occurrence};
-use mailcite_archive::message::{AttachmentInfo, parse_message};
+use mailcite_archive::extract;
+use mailcite_archive::message::{AttachmentInfo, parse_message, parse_message_with_attachments};
 use mailcite_archive::received::{self, Hop};
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
@@ -25,6 +26,8 @@ struct ShowOut<'a> {
     thread_size: usize,
     cited_in: Vec<CitationRow>,
     authenticity: crate::authenticity::Authenticity,
+    /// Text extraction per attachment (same order as `attachments`).
+    attachment_texts: Vec<mailcite_archive::catalog::AttachmentText>,
     /// The Received chain, last server first.
     received: Vec<Hop>,
     /// Time of the first hop (bottom-most dated Received), in its own zone.
@@ -58,6 +61,9 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<Outcome> {
         }
         return Ok(Outcome::Success);
     }
+    if let Some(n) = args.attachment {
+        return attachment_text(&raw, n, args.json);
+    }
     let parsed = parse_message(&raw);
     let occurrences = archive.catalog.occurrences(m.key)?;
     let conflicts: Vec<String> = archive
@@ -67,6 +73,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<Outcome> {
         .map(|d| d.to_hex())
         .collect();
     let thread_size = archive.catalog.thread_members_count(m.thread)?;
+    let attachment_texts = archive.catalog.attachment_texts(m.key)?;
     let cited_in = archive.catalog.citations_of_message(m.key)?;
     let auth = authenticity(archive.catalog.auth_results(m.key)?.as_deref());
     let hops = received::hops(&raw);
@@ -90,6 +97,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<Outcome> {
             thread_size,
             cited_in,
             authenticity: auth,
+            attachment_texts,
             first_received: first.map(|f| output::date_in_zone(f.utc, f.offset_secs)),
             received: hops,
             date_skew_secs: skew,
@@ -165,12 +173,26 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<Outcome> {
     if !m.attachments.is_empty() {
         outln!("Attachments:");
         for (i, a) in m.attachments.iter().enumerate() {
+            let text = match attachment_texts.get(i) {
+                Some(t) => match (t.status.as_deref(), t.chars, &t.error) {
+                    (Some("text"), Some(n), _) => format!(
+                        "  text: {} characters (mailcite show {} --attachment {})",
+                        n,
+                        output::short_id(&m.id.to_hex()),
+                        i + 1
+                    ),
+                    (Some("failed"), _, Some(why)) => format!("  text: failed: {why}"),
+                    _ => String::new(),
+                },
+                None => String::new(),
+            };
             outln!(
-                "  {}. {}  {}  {}",
+                "  {}. {}  {}  {}{}",
                 i + 1,
                 l(a.name.as_deref().unwrap_or("(unnamed)")),
                 l(&a.content_type),
-                human_bytes(a.size)
+                human_bytes(a.size),
+                l(&text)
             );
         }
     }
@@ -250,6 +272,69 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<Outcome> {
     );
     for o in &occurrences {
         outln!("  {}", l(&occurrence_line(o)));
+    }
+    Ok(Outcome::Success)
+}
+
+#[derive(Serialize)]
+struct AttachmentTextOut<'a> {
+    attachment: usize,
+    name: Option<&'a str>,
+    content_type: &'a str,
+    size: u64,
+    #[serde(flatten)]
+    outcome: &'a extract::Outcome,
+}
+
+/// `show --attachment N`: the text extracted from one attachment.
+fn attachment_text(raw: &[u8], n: usize, json: bool) -> anyhow::Result<Outcome> {
+    let parsed = parse_message_with_attachments(raw);
+    let count = parsed.attachments.len();
+    let (Some(info), Some(content)) = (
+        n.checked_sub(1).and_then(|i| parsed.attachments.get(i)),
+        n.checked_sub(1)
+            .and_then(|i| parsed.attachment_contents.get(i)),
+    ) else {
+        anyhow::bail!(
+            "the message has {count} attachment{}; choose N from 1 to {count}",
+            if count == 1 { "" } else { "s" }
+        );
+    };
+    let outcome = extract::attachment(info, content);
+    if json {
+        output::print_json(&AttachmentTextOut {
+            attachment: n,
+            name: info.name.as_deref(),
+            content_type: &info.content_type,
+            size: info.size,
+            outcome: &outcome,
+        })?;
+        return Ok(Outcome::Success);
+    }
+    let name = info.name.as_deref().unwrap_or("(unnamed)");
+    match &outcome {
+        extract::Outcome::Text {
+            text, truncated, ..
+        } => {
+            outln!("{}", sanitize::for_terminal(text.trim_end(), true));
+            if *truncated {
+                eprintln!(
+                    "mailcite: note: the text of {} was cut at {} MiB",
+                    sanitize::line(name),
+                    extract::MAX_TEXT >> 20
+                );
+            }
+        }
+        extract::Outcome::Unsupported => anyhow::bail!(
+            "attachment {n} ({}, {}) is not a format mailcite reads text from",
+            sanitize::line(name),
+            sanitize::line(&info.content_type)
+        ),
+        extract::Outcome::Failed { format, reason } => anyhow::bail!(
+            "could not read the text of attachment {n} ({}, as {format}): {}",
+            sanitize::line(name),
+            sanitize::line(reason)
+        ),
     }
     Ok(Outcome::Success)
 }

@@ -3,6 +3,7 @@
 //! in `../shared/corpora` (see `support::shared`).
 
 mod articles;
+mod attachments;
 mod authenticity;
 mod citations_eval;
 mod evidence;
