@@ -101,7 +101,14 @@ fn check(ctx: &Context, archive: &Archive) -> anyhow::Result<(VerifyReport, u64)
 /// its own id, nothing else indexed.
 fn check_index(archive: &Archive, report: &mut VerifyReport) -> anyhow::Result<u64> {
     let dir = archive.index_dir();
-    let searcher = match mailcite_index::Searcher::open(&dir) {
+    let opened = match mailcite_index::Searcher::open(&dir) {
+        // An index built by an earlier mailcite is upgraded (rebuilt from
+        // the archive), as every command does; then it is checked.
+        Err(mailcite_index::Error::SchemaVersion { .. }) => indexing::open_searcher(archive)
+            .map_err(|e| format!("{e:#}")),
+        other => other.map_err(|e| e.to_string()),
+    };
+    let searcher = match opened {
         Ok(s) => s,
         Err(e) => {
             report.problems.push(Problem {

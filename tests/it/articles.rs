@@ -1385,6 +1385,7 @@ fn export_article_in_every_format_has_the_full_provenance() {
             "subject",
             "occurrences",
             "also_in",
+            "dkim",
             "authenticity"
         ]
     );
