@@ -25,6 +25,7 @@ pub mod dkim;
 pub mod error;
 pub mod ingest;
 pub mod message;
+pub mod parts;
 pub mod received;
 pub mod source;
 pub mod store;
