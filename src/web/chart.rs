@@ -63,7 +63,7 @@ pub fn month_histogram(query: &str, sort: &str, per_month: &[(String, u64)]) -> 
         return String::new();
     }
     let max = bars.iter().map(|b| b.1).max().unwrap_or(1).max(1);
-    let (w, h, top, bottom, left) = (600.0_f64, 150.0_f64, 14.0, 22.0, 4.0);
+    let (w, h, top, bottom, left) = (300.0_f64, 110.0_f64, 14.0, 20.0, 2.0);
     let plot_h = h - top - bottom;
     let step = (w - 2.0 * left) / bars.len() as f64;
     let gap = if step > 4.0 { 1.0 } else { 0.0 };
@@ -75,7 +75,7 @@ pub fn month_histogram(query: &str, sort: &str, per_month: &[(String, u64)]) -> 
         "month"
     };
     let mut svg = format!(
-        "<svg class=\"histogram\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"Matching messages per {per}\" xmlns=\"http://www.w3.org/2000/svg\">\n<title>Matching messages per {per}; click a bar to narrow the search</title>\n<line class=\"axis\" x1=\"{left}\" y1=\"{y0}\" x2=\"{x1}\" y2=\"{y0}\"/>\n<text class=\"label\" x=\"{left}\" y=\"10\">{max}</text>\n",
+        "<svg class=\"histogram\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"Matching messages per {per}\">\n<title>Matching messages per {per}; click a bar to narrow the search</title>\n<line class=\"axis\" x1=\"{left}\" y1=\"{y0}\" x2=\"{x1}\" y2=\"{y0}\"/>\n<text class=\"label\" x=\"{left}\" y=\"10\">{max}</text>\n",
         y0 = h - bottom,
         x1 = w - left,
     );
@@ -99,13 +99,19 @@ pub fn month_histogram(query: &str, sort: &str, per_month: &[(String, u64)]) -> 
     }
     let (first, last) = (&bars[0].0, &bars[bars.len() - 1].0);
     svg.push_str(&format!(
-        "<text class=\"label\" x=\"{left}\" y=\"{}\">{}</text>\n<text class=\"label end\" x=\"{}\" y=\"{}\">{}</text>\n</svg>",
-        h - 6.0,
-        escape(first),
-        w - left,
-        h - 6.0,
-        escape(last)
+        "<text class=\"label\" x=\"{left}\" y=\"{}\">{}</text>\n",
+        h - 5.0,
+        escape(first)
     ));
+    if bars.len() > 1 {
+        svg.push_str(&format!(
+            "<text class=\"label end\" x=\"{}\" y=\"{}\">{}</text>\n",
+            w - left,
+            h - 5.0,
+            escape(last)
+        ));
+    }
+    svg.push_str("</svg>");
     svg
 }
 

@@ -95,6 +95,7 @@ pub fn page(title: &str, body: &str) -> Html<String> {
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">
 <meta name=\"referrer\" content=\"no-referrer\">
 <title>{} · mailcite</title>
+<link rel=\"icon\" href=\"data:,\">
 <link rel=\"stylesheet\" href=\"/static/app.css\">
 <script src=\"/static/app.js\" defer></script>
 </head>

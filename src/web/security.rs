@@ -126,21 +126,25 @@ pub async fn guard(StateOf(state): StateOf<State>, req: Request, next: Next) -> 
         }
     }
     if req.method() != Method::GET && req.method() != Method::HEAD {
-        if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
-            && site != "same-origin"
-            && site != "none"
-        {
+        let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+        if site.is_some_and(|s| s != "same-origin" && s != "none") {
             return deny(
                 StatusCode::FORBIDDEN,
                 "cross-site request refused: changes can only be made from this server's own pages",
             );
         }
         if let Some(origin) = headers.get(header::ORIGIN) {
-            let ok = origin
-                .to_str()
-                .ok()
-                .and_then(|o| o.strip_prefix("http://"))
-                .is_some_and(|o| o.eq_ignore_ascii_case(&host));
+            let origin = origin.to_str().unwrap_or("");
+            // Under `Referrer-Policy: no-referrer` a browser sends
+            // `Origin: null` with a form POST; it then also says where the
+            // request came from in Sec-Fetch-Site.
+            let ok = if origin == "null" {
+                site == Some("same-origin")
+            } else {
+                origin
+                    .strip_prefix("http://")
+                    .is_some_and(|o| o.eq_ignore_ascii_case(&host))
+            };
             if !ok {
                 return deny(
                     StatusCode::FORBIDDEN,
