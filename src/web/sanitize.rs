@@ -24,7 +24,8 @@ pub fn message_html(html: &str, images: &[InlineImage]) -> String {
         })
         .collect();
     let mut b = ammonia::Builder::default();
-    b.url_schemes(HashSet::from(["data"]))
+    // `cid:` passes the scheme check only to be rewritten (or dropped) below.
+    b.url_schemes(HashSet::from(["data", "cid"]))
         .url_relative(ammonia::UrlRelative::Deny)
         .link_rel(None)
         .strip_comments(true)
