@@ -85,6 +85,7 @@ try {
   check((await page.locator("#provenance").textContent()).includes("ivan-petrov.mbox"), "the provenance lists the mbox");
   await screenshot("message");
   const messageUrl = page.url();
+  check(!(await page.locator("#cite-selection").isVisible()), "the cite button waits for a selection");
 
   // Select a passage: the script puts it into the cite form.
   await page.evaluate((passage) => {
