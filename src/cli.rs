@@ -109,6 +109,10 @@ pub enum Command {
     /// JSON or as an SVG file; optionally one line per top sender.
     #[command(long_about = TIMELINE_HELP, after_help = TIMELINE_AFTER)]
     Timeline(TimelineArgs),
+    /// Browse the archive in a web browser: search with facets, read
+    /// messages (remote content blocked), threads, articles, citations.
+    #[command(long_about = SERVE_HELP)]
+    Serve(ServeArgs),
 }
 
 const VERIFY_HELP: &str = "\
@@ -833,4 +837,41 @@ pub struct TimelineArgs {
     /// Print as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+const SERVE_HELP: &str = "\
+Browse the archive in a web browser, on this computer only.
+
+Starts a web server on 127.0.0.1 (this computer) and prints the address to
+open. Pages: search (the query language of `mailcite search`, facets and a
+histogram per month), message (headers, text, the HTML sanitized with every
+remote load blocked so a tracking pixel cannot reveal the reader,
+attachments, provenance, thread, citing articles), thread, articles (add,
+citations, export) and citing a selected passage. Nothing is loaded from any
+other host; search and reading work without JavaScript.
+
+The server reads the archive while an import runs in another process and
+shows new messages once the import commits. Adding an article or a citation
+needs the archive's lock: while an import runs, the page says so.
+
+--listen ADDR serves on another address (e.g. 0.0.0.0 for the local
+network). Every request must then carry a random token printed at start: open
+the printed address once, the browser keeps it in a cookie.
+
+Examples:
+  mailcite serve                      # http://127.0.0.1:8025/
+  mailcite serve --port 9000
+  mailcite serve --listen 0.0.0.0     # other computers, with the token";
+
+/// Arguments of `serve`.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Port to listen on (0: any free port; the address is printed).
+    #[arg(long, default_value_t = 8025, value_name = "P")]
+    pub port: u16,
+
+    /// Serve on this address instead of 127.0.0.1 (an IP address, or
+    /// ADDR:PORT); every request must then carry the printed token.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
 }

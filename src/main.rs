@@ -8,6 +8,7 @@ mod commands;
 mod indexing;
 mod linking;
 mod output;
+mod web;
 
 use clap::Parser;
 use std::path::PathBuf;

@@ -26,6 +26,7 @@ pub mod error;
 pub mod extract;
 pub mod ingest;
 pub mod message;
+pub mod parts;
 pub mod received;
 pub mod source;
 pub mod store;

@@ -175,7 +175,7 @@ fn parse_inner(raw: &[u8], collect_attachments: bool) -> ParsedMessage {
 /// never panics, but it has `debug_assert!`s and offset arithmetic that
 /// hostile input might reach). `None` (with a warning) when it gives no
 /// message.
-fn parse_guarded<'x>(raw: &'x [u8], out: &mut ParsedMessage) -> Option<Message<'x>> {
+pub(crate) fn parse_guarded<'x>(raw: &'x [u8], out: &mut ParsedMessage) -> Option<Message<'x>> {
     match catch_unwind(AssertUnwindSafe(|| PARSER.parse(raw))) {
         Ok(Some(message)) => Some(message),
         Ok(None) => {
@@ -213,7 +213,7 @@ fn finish(raw: &[u8], mut message: Message<'_>, mut out: ParsedMessage) -> Parse
 /// folding, returns a copy of `raw` with two spaces inserted before that
 /// line end, which mail-parser then reads correctly. The spaces are trimmed
 /// from `date_raw`.
-fn patch_swallowed_lines(raw: &[u8], message: &Message<'_>) -> Option<Vec<u8>> {
+pub(crate) fn patch_swallowed_lines(raw: &[u8], message: &Message<'_>) -> Option<Vec<u8>> {
     let root = message.parts.first()?;
     let mut inserts = Vec::new();
     for header in &root.headers {
@@ -251,7 +251,7 @@ fn patch_swallowed_lines(raw: &[u8], message: &Message<'_>) -> Option<Vec<u8>> {
 /// Drops a parsed message without recursion: nested `message/rfc822` parts
 /// form a tree as deep as the input's nesting, and the derived `Drop` would
 /// recurse once per level (a few thousand levels fit in a megabyte).
-fn drop_iteratively(message: Message<'_>) {
+pub(crate) fn drop_iteratively(message: Message<'_>) {
     let mut stack = vec![message];
     while let Some(mut message) = stack.pop() {
         for part in &mut message.parts {
@@ -472,7 +472,7 @@ fn extract_body(
 }
 
 /// True when the part says `Content-Disposition: attachment`.
-fn is_attachment_disposition(part: &MessagePart<'_>) -> bool {
+pub(crate) fn is_attachment_disposition(part: &MessagePart<'_>) -> bool {
     part.content_disposition()
         .is_some_and(|cd| cd.is_attachment())
 }
@@ -503,7 +503,7 @@ fn attachment_content(raw: &[u8], part: &MessagePart<'_>) -> AttachmentContent {
     }
 }
 
-fn attachment_info(
+pub(crate) fn attachment_info(
     raw: &[u8],
     part: &MessagePart<'_>,
     parent_is_digest: bool,
@@ -981,7 +981,7 @@ fn classify_charset(label: Option<&str>) -> Charset {
 
 /// The transfer-decoded bytes of a top-level part (what mail-parser handed
 /// to its charset decoder), or `None` when they cannot be rebuilt.
-fn decoded_bytes<'a>(raw: &'a [u8], part: &MessagePart<'_>) -> Option<Cow<'a, [u8]>> {
+pub(crate) fn decoded_bytes<'a>(raw: &'a [u8], part: &MessagePart<'_>) -> Option<Cow<'a, [u8]>> {
     let body = raw.get(part.offset_body as usize..part.offset_end as usize)?;
     let (end, bytes) = match part.encoding {
         Encoding::None => return Some(Cow::Borrowed(body)),
@@ -994,7 +994,7 @@ fn decoded_bytes<'a>(raw: &'a [u8], part: &MessagePart<'_>) -> Option<Cow<'a, [u
 /// Repairs the text mail-parser decoded for a body part, recording any
 /// charset that had to be guessed (see the crate docs of
 /// [`ParsedMessage::charset_fallbacks`]).
-fn decode_body_text(
+pub(crate) fn decode_body_text(
     raw: &[u8],
     part: &MessagePart<'_>,
     text: Cow<'_, str>,

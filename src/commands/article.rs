@@ -25,32 +25,27 @@ fn open(ctx: &Context, mode: Mode) -> anyhow::Result<Archive> {
         .with_context(|| format!("cannot open the archive {}", ctx.archive.display()))
 }
 
+/// A citation found by `article add`.
 #[derive(Serialize)]
-struct CitationOut {
-    quote: String,
+pub(crate) struct CitationOut {
+    pub quote: String,
     /// Message-ID of the source.
-    message_id: Option<String>,
+    pub message_id: Option<String>,
     /// SHA-256 of the source.
-    id: String,
-    method: String,
-    score: f32,
-    passage: String,
-    start_char: u64,
-    end_char: u64,
-    own_text: bool,
-    also_in: Vec<String>,
+    pub id: String,
+    pub method: String,
+    pub score: f32,
+    pub passage: String,
+    pub start_char: u64,
+    pub end_char: u64,
+    pub own_text: bool,
+    pub also_in: Vec<String>,
 }
 
+/// A quote no message contains.
 #[derive(Serialize)]
-struct Unmatched {
-    quote: String,
-}
-
-#[derive(Serialize)]
-struct AddOut {
-    article: ArticleRow,
-    citations: Vec<CitationOut>,
-    unmatched: Vec<Unmatched>,
+pub(crate) struct Unmatched {
+    pub quote: String,
 }
 
 fn citation_out(archive: &Archive, c: &NewCitation) -> anyhow::Result<CitationOut> {
@@ -69,43 +64,62 @@ fn citation_out(archive: &Archive, c: &NewCitation) -> anyhow::Result<CitationOu
     })
 }
 
-fn add(ctx: &Context, args: ArticleAddArgs) -> anyhow::Result<Outcome> {
-    let bytes = std::fs::read(&args.file)
-        .with_context(|| format!("cannot read the article {}", args.file.display()))?;
-    let input = String::from_utf8_lossy(&bytes).into_owned();
-    let file_name = args
-        .file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned());
-    let format = citation::detect_format(&input, file_name.as_deref());
-    let art = citation::article_text(&input, format);
-    let quotes = citation::extract_quotes(&art, format);
+/// An article to add: its bytes and what the user said about it.
+pub(crate) struct ArticleInput {
+    /// The file's bytes (text, Markdown or HTML).
+    pub bytes: Vec<u8>,
+    /// Its file name, for format detection and as the last-resort title.
+    pub file_name: Option<String>,
+    /// Where it came from, as stored (the path given, or the upload's name).
+    pub source: Option<String>,
+    /// Overrides of what the article's metadata says.
+    pub title: Option<String>,
+    pub outlet: Option<String>,
+    pub url: Option<String>,
+    pub published: Option<String>,
+    pub author: Option<String>,
+    /// Lowest similarity of a fuzzy match.
+    pub min_score: f32,
+}
 
-    let mut archive = open(ctx, Mode::Write)?;
-    let sha256 = Digest::of(&bytes).to_hex();
-    if let Some(same) = archive
+/// An added article with its citations and quotes without a source.
+#[derive(Serialize)]
+pub(crate) struct AddOut {
+    pub article: ArticleRow,
+    pub citations: Vec<CitationOut>,
+    pub unmatched: Vec<Unmatched>,
+    /// An article added earlier from a file with the same SHA-256.
+    #[serde(skip)]
+    pub same_as: Option<i64>,
+    #[serde(skip)]
+    new_citations: Vec<NewCitation>,
+}
+
+/// Adds an article: finds the source of every quote, records the citations
+/// and refreshes the index terms of the cited messages. Shared by
+/// `article add` and the web view.
+pub(crate) fn add_article(archive: &mut Archive, input: ArticleInput) -> anyhow::Result<AddOut> {
+    let text = String::from_utf8_lossy(&input.bytes).into_owned();
+    let format = citation::detect_format(&text, input.file_name.as_deref());
+    let art = citation::article_text(&text, format);
+    let quotes = citation::extract_quotes(&art, format);
+    let sha256 = Digest::of(&input.bytes).to_hex();
+    let same_as = archive
         .catalog
         .articles()?
         .into_iter()
         .find(|a| a.sha256 == sha256)
-    {
-        eprintln!(
-            "mailcite: note: {} was already added as article {} (same SHA-256); adding it again as a new article (remove the old one with `mailcite article remove {}`)",
-            args.file.display(),
-            same.id,
-            same.id
-        );
-    }
-    let mut writer = indexing::open_writer(&mut archive)?;
-    indexing::catch_up(&mut archive, &mut writer, |_| {})?;
+        .map(|a| a.id);
+    let mut writer = indexing::open_writer(archive)?;
+    indexing::catch_up(archive, &mut writer, |_| {})?;
     let searcher = mailcite_index::Searcher::open(&archive.index_dir())?;
 
     let mut citations: Vec<NewCitation> = Vec::new();
     let mut unmatched = Vec::new();
     {
-        let mut texts = Texts::new(&archive);
+        let mut texts = Texts::new(archive);
         for q in &quotes {
-            match linking::cite_quote(&searcher, &mut texts, &q.text, args.min_score)? {
+            match linking::cite_quote(&searcher, &mut texts, &q.text, input.min_score)? {
                 Some(c) => citations.push(c),
                 None => unmatched.push(q.text.clone()),
             }
@@ -121,32 +135,69 @@ fn add(ctx: &Context, args: ArticleAddArgs) -> anyhow::Result<Outcome> {
         citation::ArticleFormat::Html => "html",
     };
     let new = NewArticle {
-        title: args.title.or(art.title).or_else(|| file_name.clone()),
-        outlet: args.outlet,
-        url: args.url.or(art.url),
-        published: args.published.or(art.published),
-        author: args.author.or(art.author),
+        title: input
+            .title
+            .or(art.title)
+            .or_else(|| input.file_name.clone()),
+        outlet: input.outlet,
+        url: input.url.or(art.url),
+        published: input.published.or(art.published),
+        author: input.author.or(art.author),
         format: format_name.into(),
-        file_name: Some(args.file.display().to_string()),
+        file_name: input.source,
         sha256,
         text: art.text,
     };
     let id = archive.catalog.add_article(&new, &citations, &unmatched)?;
     // Cited messages were marked stale: refresh their `cited` terms.
-    indexing::catch_up(&mut archive, &mut writer, |_| {})?;
+    indexing::catch_up(archive, &mut writer, |_| {})?;
     writer.close()?;
 
-    let out = AddOut {
+    Ok(AddOut {
         article: archive.catalog.article(id)?,
         citations: citations
             .iter()
-            .map(|c| citation_out(&archive, c))
+            .map(|c| citation_out(archive, c))
             .collect::<anyhow::Result<_>>()?,
         unmatched: unmatched
             .iter()
             .map(|q| Unmatched { quote: q.clone() })
             .collect(),
-    };
+        same_as,
+        new_citations: citations,
+    })
+}
+
+fn add(ctx: &Context, args: ArticleAddArgs) -> anyhow::Result<Outcome> {
+    let bytes = std::fs::read(&args.file)
+        .with_context(|| format!("cannot read the article {}", args.file.display()))?;
+    let file_name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    let mut archive = open(ctx, Mode::Write)?;
+    let out = add_article(
+        &mut archive,
+        ArticleInput {
+            bytes,
+            file_name,
+            source: Some(args.file.display().to_string()),
+            title: args.title,
+            outlet: args.outlet,
+            url: args.url,
+            published: args.published,
+            author: args.author,
+            min_score: args.min_score,
+        },
+    )?;
+    if let Some(same) = out.same_as {
+        eprintln!(
+            "mailcite: note: {} was already added as article {} (same SHA-256); adding it again as a new article (remove the old one with `mailcite article remove {}`)",
+            args.file.display(),
+            same,
+            same
+        );
+    }
     if args.json {
         output::print_json(&out)?;
         return Ok(Outcome::Success);
@@ -163,9 +214,10 @@ fn add(ctx: &Context, args: ArticleAddArgs) -> anyhow::Result<Outcome> {
         out.citations.len(),
         out.unmatched.len()
     );
-    for (i, c) in citations.iter().enumerate() {
+    for (i, c) in out.new_citations.iter().enumerate() {
         print_citation(&archive, i + 1, c)?;
     }
+    let unmatched: Vec<String> = out.unmatched.iter().map(|u| u.quote.clone()).collect();
     print_unmatched(&unmatched)?;
     Ok(Outcome::Success)
 }

@@ -67,99 +67,115 @@ fn cut(text: &str, start: u64, end: u64, n: usize) -> (String, String, String) {
     (collect(b..s), collect(s..e.max(s)), collect(e.max(s)..a))
 }
 
-pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<Outcome> {
-    let archive = Archive::open(&ctx.archive, Mode::Read)
-        .with_context(|| format!("cannot open the archive {}", ctx.archive.display()))?;
+/// What to export: the citations of an article, or the passages a query
+/// matches.
+pub(crate) enum Selection<'a> {
+    /// Every citation of this article.
+    Article(i64),
+    /// The best passage of each of the first `limit` messages matching.
+    Query { query: &'a str, limit: usize },
+}
+
+/// Renders an export in `format` with `context` characters each side of each
+/// passage. Shared by `export` and the web view.
+pub(crate) fn render(
+    archive: &Archive,
+    selection: Selection<'_>,
+    format: ExportFormat,
+    context: usize,
+) -> anyhow::Result<Vec<u8>> {
     let mut records = Vec::new();
     let mut article = None;
-    if let Some(id) = args.article {
-        let a = archive.catalog.article(id)?;
-        for (i, c) in archive
-            .catalog
-            .citations_of_article(id)?
-            .into_iter()
-            .enumerate()
-        {
-            let m = archive.message(c.message)?;
-            let text = parse_message(&archive.raw(&m)?).text;
-            let (before, passage, after) = cut(
-                &text,
-                c.citation.start_char,
-                c.citation.end_char,
-                args.context,
-            );
-            records.push(record(
-                &archive,
-                i + 1,
-                &m,
-                c.citation.quote.clone(),
-                passage,
-                before,
-                after,
-                &c.citation.method,
-                c.citation.score,
-                c.citation.own_text,
-                c.citation.also_in.clone(),
-            )?);
+    let mut query_text = None;
+    match selection {
+        Selection::Article(id) => {
+            let a = archive.catalog.article(id)?;
+            for (i, c) in archive
+                .catalog
+                .citations_of_article(id)?
+                .into_iter()
+                .enumerate()
+            {
+                let m = archive.message(c.message)?;
+                let text = parse_message(&archive.raw(&m)?).text;
+                let (before, passage, after) =
+                    cut(&text, c.citation.start_char, c.citation.end_char, context);
+                records.push(record(
+                    archive,
+                    i + 1,
+                    &m,
+                    c.citation.quote.clone(),
+                    passage,
+                    before,
+                    after,
+                    &c.citation.method,
+                    c.citation.score,
+                    c.citation.own_text,
+                    c.citation.also_in.clone(),
+                )?);
+            }
+            article = Some(a);
         }
-        article = Some(a);
-    } else if let Some(q) = &args.query {
-        let query = mailcite_index::parse(q).map_err(|e| anyhow::anyhow!("invalid query: {e}"))?;
-        let searcher = crate::indexing::open_searcher(&archive)?;
-        let res = searcher.search_query(
-            &query,
-            &mailcite_index::SearchOptions {
-                limit: args.limit,
-                ..Default::default()
-            },
-        )?;
-        for (i, h) in res.hits.iter().enumerate() {
-            let m = archive.message(h.key as i64)?;
-            let text = parse_message(&archive.raw(&m)?).text;
-            // The passage is the stretch of the message from the snippet's
-            // first match to its last, found again in the decoded text so the
-            // context around it can be cut as for a citation.
-            let snip = searcher.snippet(&query, &text, 300);
-            let span = match (snip.highlights.first(), snip.highlights.last()) {
-                (Some(a), Some(b)) => snip.text.get(a.0..b.1).unwrap_or_default(),
-                _ => "",
-            };
-            let found = if span.is_empty() {
-                None
-            } else {
-                mailcite_archive::citation::find_passage(span, &text, 0.99)
-            };
-            let (before, passage, after) = match found {
-                Some(f) => cut(
-                    &text,
-                    text[..f.start].chars().count() as u64,
-                    text[..f.end].chars().count() as u64,
-                    args.context,
-                ),
-                None => (String::new(), snip.text.clone(), String::new()),
-            };
-            records.push(record(
-                &archive,
-                i + 1,
-                &m,
-                q.clone(),
-                passage,
-                before,
-                after,
-                "search",
-                h.score,
-                true,
-                Vec::new(),
-            )?);
+        Selection::Query { query: q, limit } => {
+            query_text = Some(q.to_string());
+            let query =
+                mailcite_index::parse(q).map_err(|e| anyhow::anyhow!("invalid query: {e}"))?;
+            let searcher = crate::indexing::open_searcher(archive)?;
+            let res = searcher.search_query(
+                &query,
+                &mailcite_index::SearchOptions {
+                    limit,
+                    ..Default::default()
+                },
+            )?;
+            for (i, h) in res.hits.iter().enumerate() {
+                let m = archive.message(h.key as i64)?;
+                let text = parse_message(&archive.raw(&m)?).text;
+                // The passage is the stretch of the message from the snippet's
+                // first match to its last, found again in the decoded text so the
+                // context around it can be cut as for a citation.
+                let snip = searcher.snippet(&query, &text, 300);
+                let span = match (snip.highlights.first(), snip.highlights.last()) {
+                    (Some(a), Some(b)) => snip.text.get(a.0..b.1).unwrap_or_default(),
+                    _ => "",
+                };
+                let found = if span.is_empty() {
+                    None
+                } else {
+                    mailcite_archive::citation::find_passage(span, &text, 0.99)
+                };
+                let (before, passage, after) = match found {
+                    Some(f) => cut(
+                        &text,
+                        text[..f.start].chars().count() as u64,
+                        text[..f.end].chars().count() as u64,
+                        context,
+                    ),
+                    None => (String::new(), snip.text.clone(), String::new()),
+                };
+                records.push(record(
+                    archive,
+                    i + 1,
+                    &m,
+                    q.to_string(),
+                    passage,
+                    before,
+                    after,
+                    "search",
+                    h.score,
+                    true,
+                    Vec::new(),
+                )?);
+            }
         }
     }
     let out = ExportOut {
         article,
-        query: args.query.clone(),
+        query: query_text,
         citations: records,
     };
     let mut buf: Vec<u8> = Vec::new();
-    match args.format {
+    match format {
         ExportFormat::Json => {
             let mut v = serde_json::to_value(&out)?;
             if let serde_json::Value::Object(m) = &mut v {
@@ -172,6 +188,21 @@ pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<Outcome> {
         ExportFormat::Csv => csv_out(&out, &mut buf)?,
         ExportFormat::Html => html(&out, &mut buf)?,
     }
+    Ok(buf)
+}
+
+pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<Outcome> {
+    let archive = Archive::open(&ctx.archive, Mode::Read)
+        .with_context(|| format!("cannot open the archive {}", ctx.archive.display()))?;
+    let selection = match (args.article, args.query.as_deref()) {
+        (Some(id), _) => Selection::Article(id),
+        (None, Some(query)) => Selection::Query {
+            query,
+            limit: args.limit,
+        },
+        (None, None) => anyhow::bail!("give --article ARTICLE or --query QUERY"),
+    };
+    let buf = render(&archive, selection, args.format, args.context)?;
     match &args.out {
         Some(path) => mailcite_archive::archive::write_atomic(path, &buf)
             .with_context(|| format!("cannot write {}", path.display()))?,

@@ -1,16 +1,16 @@
 //! One module per subcommand.
 
-mod article;
-mod cite;
+pub(crate) mod article;
+pub(crate) mod cite;
 mod dkim;
-mod export;
+pub(crate) mod export;
 mod import;
 mod keys;
 mod reindex;
-mod search;
-mod show;
+pub(crate) mod search;
+pub(crate) mod show;
 mod stats;
-mod thread;
+pub(crate) mod thread;
 mod verify;
 
 pub(crate) use search::resolve_thread_refs;
@@ -19,6 +19,8 @@ mod graph;
 mod people;
 mod selection;
 mod timeline;
+// The local web view (src/web/).
+pub(crate) mod serve;
 
 use crate::cli::Command;
 use crate::{Context, Outcome};
@@ -41,6 +43,7 @@ pub fn run(ctx: &Context, cmd: Command) -> anyhow::Result<Outcome> {
         Command::People(a) => people::run(ctx, a),
         Command::Graph(a) => graph::run(ctx, a),
         Command::Timeline(a) => timeline::run(ctx, a),
+        Command::Serve(a) => serve::run(ctx, a),
         Command::Completions(a) => {
             let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
             clap_complete::generate(a.shell, &mut cmd, "mailcite", &mut std::io::stdout());

@@ -11,34 +11,36 @@ use mailcite_index::{SearchOptions, Sort};
 use rayon::prelude::*;
 use serde::Serialize;
 
+/// One search hit as shown.
 #[derive(Serialize)]
-struct HitOut {
-    id: String,
-    message_id: Option<String>,
-    date: Option<String>,
-    from: Vec<Address>,
-    to: Vec<Address>,
-    subject: Option<String>,
-    snippet: String,
+pub(crate) struct HitOut {
+    pub id: String,
+    pub message_id: Option<String>,
+    pub date: Option<String>,
+    pub from: Vec<Address>,
+    pub to: Vec<Address>,
+    pub subject: Option<String>,
+    pub snippet: String,
     /// Byte ranges of the matches in `snippet`.
-    highlights: Vec<(usize, usize)>,
+    pub highlights: Vec<(usize, usize)>,
     /// The attachment the snippet comes from, when the match is in its text.
-    in_attachment: Option<String>,
-    score: f32,
+    pub in_attachment: Option<String>,
+    pub score: f32,
     /// Articles that cite the message.
-    cited_by: Vec<CitedBy>,
+    pub cited_by: Vec<CitedBy>,
     /// Headline DKIM status: `pass`, `fail`, `nokey`, `revoked`, `expired`,
     /// `weak`, `invalid`, `none` (unsigned) or `unchecked`.
-    dkim: String,
+    pub dkim: String,
     /// The DKIM result of every signature in words.
     #[serde(skip)]
-    dkim_summary: String,
+    pub dkim_summary: String,
 }
 
+/// An article citing a hit.
 #[derive(Serialize)]
-struct CitedBy {
-    article: i64,
-    title: Option<String>,
+pub(crate) struct CitedBy {
+    pub article: i64,
+    pub title: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -90,6 +92,69 @@ pub(crate) fn resolve_thread_refs(query: &str, archive: &Archive) -> anyhow::Res
     Ok(out)
 }
 
+/// The hits of a page with their catalog record, citing articles, DKIM
+/// headline and best passage (read and decoded in parallel). Shared by
+/// `search` and the web view.
+pub(crate) fn hits(
+    archive: &Archive,
+    searcher: &mailcite_index::Searcher,
+    query: &mailcite_index::Query,
+    page: &[mailcite_index::Hit],
+) -> anyhow::Result<Vec<HitOut>> {
+    // Catalog look-ups first (one connection), then the costly part, reading
+    // and decoding each message to cut its snippet, in parallel.
+    let mut rows = Vec::with_capacity(page.len());
+    for h in page {
+        if let Some(m) = archive.catalog.message(h.key as i64)? {
+            let cited = archive.catalog.articles_citing(m.key)?;
+            let auth =
+                crate::authenticity::authenticity(archive.catalog.auth_results(m.key)?.as_deref());
+            rows.push((h.score, m, cited, auth));
+        }
+    }
+    let store = &archive.store;
+    let snippets: Vec<(mailcite_index::Snippet, Option<String>)> = rows
+        .par_iter()
+        .map(|(_, m, _, _)| {
+            let Ok(raw) = store.read(&m.id, &m.location) else {
+                return (searcher.snippet(query, "", 200), None);
+            };
+            let body = parse_message(&raw).text;
+            let snip = searcher.snippet(query, &body, 200);
+            if !snip.highlights.is_empty() || m.attachments.is_empty() {
+                return (snip, None);
+            }
+            // The match may be in an attachment's text: show it from there.
+            attachment_snippet(searcher, query, &raw).unwrap_or((snip, None))
+        })
+        .collect();
+    let hits: Vec<HitOut> = rows
+        .into_iter()
+        .zip(snippets)
+        .map(|((score, m, cited, auth), (snip, in_attachment))| HitOut {
+            id: m.id.to_hex(),
+            message_id: m.message_id.clone(),
+            date: m
+                .date_utc
+                .map(|t| output::date_in_zone(t, m.date_offset.unwrap_or(0))),
+            from: m.from,
+            to: m.to,
+            subject: m.subject,
+            snippet: snip.text,
+            highlights: snip.highlights,
+            in_attachment,
+            score,
+            cited_by: cited
+                .into_iter()
+                .map(|(article, title)| CitedBy { article, title })
+                .collect(),
+            dkim: auth.dkim,
+            dkim_summary: auth.summary,
+        })
+        .collect();
+    Ok(hits)
+}
+
 pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<Outcome> {
     let archive = Archive::open(&ctx.archive, Mode::Read)
         .with_context(|| format!("cannot open the archive {}", ctx.archive.display()))?;
@@ -123,57 +188,7 @@ pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<Outcome> {
         }
         return Ok(outcome);
     }
-    // Catalog look-ups first (one connection), then the costly part, reading
-    // and decoding each message to cut its snippet, in parallel.
-    let mut rows = Vec::with_capacity(results.hits.len());
-    for h in &results.hits {
-        if let Some(m) = archive.catalog.message(h.key as i64)? {
-            let cited = archive.catalog.articles_citing(m.key)?;
-            let auth =
-                crate::authenticity::authenticity(archive.catalog.auth_results(m.key)?.as_deref());
-            rows.push((h.score, m, cited, auth));
-        }
-    }
-    let store = &archive.store;
-    let snippets: Vec<(mailcite_index::Snippet, Option<String>)> = rows
-        .par_iter()
-        .map(|(_, m, _, _)| {
-            let Ok(raw) = store.read(&m.id, &m.location) else {
-                return (searcher.snippet(&query, "", 200), None);
-            };
-            let body = parse_message(&raw).text;
-            let snip = searcher.snippet(&query, &body, 200);
-            if !snip.highlights.is_empty() || m.attachments.is_empty() {
-                return (snip, None);
-            }
-            // The match may be in an attachment's text: show it from there.
-            attachment_snippet(&searcher, &query, &raw).unwrap_or((snip, None))
-        })
-        .collect();
-    let hits: Vec<HitOut> = rows
-        .into_iter()
-        .zip(snippets)
-        .map(|((score, m, cited, auth), (snip, in_attachment))| HitOut {
-            id: m.id.to_hex(),
-            message_id: m.message_id.clone(),
-            date: m
-                .date_utc
-                .map(|t| output::date_in_zone(t, m.date_offset.unwrap_or(0))),
-            from: m.from,
-            to: m.to,
-            subject: m.subject,
-            snippet: snip.text,
-            highlights: snip.highlights,
-            in_attachment,
-            score,
-            cited_by: cited
-                .into_iter()
-                .map(|(article, title)| CitedBy { article, title })
-                .collect(),
-            dkim: auth.dkim,
-            dkim_summary: auth.summary,
-        })
-        .collect();
+    let hits = hits(&archive, &searcher, &query, &results.hits)?;
     let facets = results.facets.map(|f| FacetsOut {
         per_year: f.per_year,
         per_month: f.per_month,

@@ -1,25 +1,29 @@
 //! `mailcite thread`: the conversation around a message.
 
 use crate::cli::ThreadArgs;
-use crate::output::{self, clip, message_date, outln, sanitize::line, sender, short_id};
+use crate::output::{self, clip, outln, sanitize::line, sender, short_id};
 use crate::{Context, Outcome};
 use anyhow::Context as _;
 use mailcite_archive::archive::{Archive, Mode};
+use mailcite_archive::catalog::MessageRow;
 use mailcite_archive::thread::build_tree;
 use serde::Serialize;
 
+/// One message of a conversation, in tree order.
 #[derive(Serialize)]
-struct Node {
-    id: String,
-    message_id: Option<String>,
-    date: Option<String>,
-    from: String,
-    subject: Option<String>,
-    depth: usize,
-    link: &'static str,
-    current: bool,
+pub(crate) struct Node {
+    pub id: String,
+    pub message_id: Option<String>,
+    pub date: Option<String>,
+    pub from: String,
+    pub subject: Option<String>,
+    pub depth: usize,
+    /// `root`, `reference` or `subject`: how it was attached.
+    pub link: &'static str,
+    /// The message asked for.
+    pub current: bool,
     /// Ids of the articles that cite the message.
-    cited_by: Vec<i64>,
+    pub cited_by: Vec<i64>,
 }
 
 #[derive(Serialize)]
@@ -28,10 +32,10 @@ struct ThreadOut {
     messages: Vec<Node>,
 }
 
-pub fn run(ctx: &Context, args: ThreadArgs) -> anyhow::Result<Outcome> {
-    let archive = Archive::open(&ctx.archive, Mode::Read)
-        .with_context(|| format!("cannot open the archive {}", ctx.archive.display()))?;
-    let m = archive.lookup(&args.id)?;
+/// The conversation of message `m` in tree order (JWZ-style, see
+/// `mailcite_archive::thread::build_tree`), `m` marked current. Shared by
+/// `thread` and the web view.
+pub(crate) fn nodes(archive: &Archive, m: &MessageRow) -> anyhow::Result<Vec<Node>> {
     let members = archive.catalog.thread_members(m.thread)?;
     let tree = build_tree(&members);
     let by_key: std::collections::HashMap<i64, &_> = members.iter().map(|x| (x.key, x)).collect();
@@ -64,6 +68,14 @@ pub fn run(ctx: &Context, args: ThreadArgs) -> anyhow::Result<Outcome> {
             }
         })
         .collect();
+    Ok(nodes)
+}
+
+pub fn run(ctx: &Context, args: ThreadArgs) -> anyhow::Result<Outcome> {
+    let archive = Archive::open(&ctx.archive, Mode::Read)
+        .with_context(|| format!("cannot open the archive {}", ctx.archive.display()))?;
+    let m = archive.lookup(&args.id)?;
+    let nodes = nodes(&archive, &m)?;
     if args.json {
         output::print_json(&ThreadOut {
             thread: m.thread,
@@ -76,13 +88,12 @@ pub fn run(ctx: &Context, args: ThreadArgs) -> anyhow::Result<Outcome> {
         nodes.len(),
         if nodes.len() == 1 { "" } else { "s" }
     );
-    for (n, t) in nodes.iter().zip(&tree) {
-        let x = by_key[&t.key];
+    for n in &nodes {
         outln!(
             "{} {}  {:<25}  {:<20} {}{}{}{}",
             if n.current { "▶" } else { " " },
             short_id(&n.id),
-            message_date(x.date_utc, x.date_offset),
+            n.date.as_deref().unwrap_or("(no date)"),
             clip(&line(&n.from), 20),
             "  ".repeat(n.depth.min(20)),
             clip(&line(n.subject.as_deref().unwrap_or("(no subject)")), 70),

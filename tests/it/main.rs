@@ -17,3 +17,6 @@ mod support;
 mod graph;
 mod people;
 mod timeline;
+
+// The web view (`mailcite serve`).
+mod web;
