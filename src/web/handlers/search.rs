@@ -194,7 +194,14 @@ fn run(state: &State, params: &HashMap<String, String>) -> Result<Response, WebE
                     escape(c.title.as_deref().unwrap_or("(untitled)"))
                 ))
                 .collect::<String>(),
-            highlighted(&h.snippet, &h.highlights)
+            match &h.in_attachment {
+                Some(name) => format!(
+                    "<span class=\"note\">in attachment {}:</span> {}",
+                    escape(name),
+                    highlighted(&h.snippet, &h.highlights)
+                ),
+                None => highlighted(&h.snippet, &h.highlights),
+            }
         ));
     }
     body.push_str("</ol>\n");
