@@ -160,15 +160,12 @@ pub fn attachments(parsed: &crate::message::ParsedMessage) -> Vec<Outcome> {
 /// Extracts the text of one attachment.
 pub fn attachment(info: &AttachmentInfo, content: &AttachmentContent) -> Outcome {
     let data: &[u8] = match content {
-        AttachmentContent::Text(text) => {
-            return text_outcome(
-                if info.content_type == "text/html" {
-                    "html"
-                } else {
-                    "text"
-                },
-                text.clone(),
-            );
+        AttachmentContent::Text { text, .. } => {
+            return if info.content_type == "text/html" {
+                text_outcome("html", html_to_text(text))
+            } else {
+                text_outcome("text", text.clone())
+            };
         }
         AttachmentContent::Message(raw) => {
             if raw.len() > MAX_INPUT {
@@ -882,7 +879,10 @@ mod tests {
         );
         let t = text_of(attachment(
             &info("notes.txt", "text/plain"),
-            &AttachmentContent::Text("x".repeat(MAX_TEXT + 5)),
+            &AttachmentContent::Text {
+                bytes: Vec::new(),
+                text: "x".repeat(MAX_TEXT + 5),
+            },
         ));
         assert_eq!(t.len(), MAX_TEXT);
     }

@@ -100,6 +100,14 @@ pub struct ParsedMessage {
     /// [`parse_message_with_attachments`].
     #[serde(skip)]
     pub attachment_contents: Vec<AttachmentContent>,
+    /// The HTML body as written (decoded, unsanitized), when the message has
+    /// one; filled only by [`parse_message_with_attachments`].
+    #[serde(skip)]
+    pub html_source: Option<String>,
+    /// Images the message embeds by Content-ID; filled only by
+    /// [`parse_message_with_attachments`].
+    #[serde(skip)]
+    pub inline_images: Vec<InlineImage>,
     #[serde(skip)]
     collect_attachments: bool,
 }
@@ -109,12 +117,41 @@ pub struct ParsedMessage {
 pub enum AttachmentContent {
     /// Decoded bytes (base64 and quoted-printable undone).
     Bytes(Vec<u8>),
-    /// A text part, already decoded to text by its charset.
-    Text(String),
+    /// A text or HTML part: its decoded bytes, and its text decoded by its
+    /// charset (HTML as written, not converted).
+    Text {
+        /// Transfer-decoded bytes, in the part's own charset.
+        bytes: Vec<u8>,
+        /// The text.
+        text: String,
+    },
     /// An attached message (`message/rfc822`): its raw bytes.
     Message(Vec<u8>),
     /// Nothing could be decoded.
     Unavailable,
+}
+
+impl AttachmentContent {
+    /// The bytes to save or download: transfer encoding removed, otherwise
+    /// as sent; an attached message as its raw bytes.
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            AttachmentContent::Bytes(b) | AttachmentContent::Message(b) => b,
+            AttachmentContent::Text { bytes, .. } => bytes,
+            AttachmentContent::Unavailable => &[],
+        }
+    }
+}
+
+/// An image a part of the message embeds by `Content-ID` (`cid:` URLs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlineImage {
+    /// The Content-ID without angle brackets.
+    pub content_id: String,
+    /// MIME type, lower case (`image/png`).
+    pub content_type: String,
+    /// Decoded bytes.
+    pub bytes: Vec<u8>,
 }
 
 /// One parser for every message: `MessageParser::default()` holds no state
@@ -136,6 +173,7 @@ pub fn parse_message_with_attachments(raw: &[u8]) -> ParsedMessage {
     let mut m = parse_inner(raw, true);
     m.attachment_contents
         .resize(m.attachments.len(), AttachmentContent::Unavailable);
+    m.attachment_contents.truncate(m.attachments.len());
     m
 }
 
@@ -175,7 +213,7 @@ fn parse_inner(raw: &[u8], collect_attachments: bool) -> ParsedMessage {
 /// never panics, but it has `debug_assert!`s and offset arithmetic that
 /// hostile input might reach). `None` (with a warning) when it gives no
 /// message.
-pub(crate) fn parse_guarded<'x>(raw: &'x [u8], out: &mut ParsedMessage) -> Option<Message<'x>> {
+fn parse_guarded<'x>(raw: &'x [u8], out: &mut ParsedMessage) -> Option<Message<'x>> {
     match catch_unwind(AssertUnwindSafe(|| PARSER.parse(raw))) {
         Ok(Some(message)) => Some(message),
         Ok(None) => {
@@ -213,7 +251,7 @@ fn finish(raw: &[u8], mut message: Message<'_>, mut out: ParsedMessage) -> Parse
 /// folding, returns a copy of `raw` with two spaces inserted before that
 /// line end, which mail-parser then reads correctly. The spaces are trimmed
 /// from `date_raw`.
-pub(crate) fn patch_swallowed_lines(raw: &[u8], message: &Message<'_>) -> Option<Vec<u8>> {
+fn patch_swallowed_lines(raw: &[u8], message: &Message<'_>) -> Option<Vec<u8>> {
     let root = message.parts.first()?;
     let mut inserts = Vec::new();
     for header in &root.headers {
@@ -251,7 +289,7 @@ pub(crate) fn patch_swallowed_lines(raw: &[u8], message: &Message<'_>) -> Option
 /// Drops a parsed message without recursion: nested `message/rfc822` parts
 /// form a tree as deep as the input's nesting, and the derived `Drop` would
 /// recurse once per level (a few thousand levels fit in a megabyte).
-pub(crate) fn drop_iteratively(message: Message<'_>) {
+fn drop_iteratively(message: Message<'_>) {
     let mut stack = vec![message];
     while let Some(mut message) = stack.pop() {
         for part in &mut message.parts {
@@ -420,9 +458,25 @@ fn extract_body(
                 ));
                 if out.collect_attachments {
                     out.attachment_contents.push(attachment_content(raw, part));
+                    if let Some(image) = inline_image(raw, part) {
+                        out.inline_images.push(image);
+                    }
                 }
             }
         }
+    }
+    if out.collect_attachments && !html_ids.is_empty() {
+        // The HTML body as written, for a sanitized view.
+        let mut scratch = Vec::new();
+        let mut html = String::new();
+        for &index in &html_ids {
+            let part = &message.parts[index];
+            if let PartType::Html(text) = &part.body {
+                html.push_str(&decode_body_text(raw, part, text.clone(), &mut scratch));
+                html.push('\n');
+            }
+        }
+        out.html_source = Some(html.replace('\0', ""));
     }
 
     // HTML bodies that are not an alternative of the plain text (e.g. an
@@ -472,38 +526,57 @@ fn extract_body(
 }
 
 /// True when the part says `Content-Disposition: attachment`.
-pub(crate) fn is_attachment_disposition(part: &MessagePart<'_>) -> bool {
+fn is_attachment_disposition(part: &MessagePart<'_>) -> bool {
     part.content_disposition()
         .is_some_and(|cd| cd.is_attachment())
 }
 
-/// Describes a part that is not body text.
+/// The content of a part that is not body text.
 fn attachment_content(raw: &[u8], part: &MessagePart<'_>) -> AttachmentContent {
     match &part.body {
         PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
             AttachmentContent::Bytes(bytes.to_vec())
         }
-        PartType::Text(text) | PartType::Html(text) => {
-            if matches!(part.body, PartType::Html(_)) || part.is_content_type("text", "html") {
-                AttachmentContent::Text(html_to_text(text))
-            } else {
-                AttachmentContent::Text(text.to_string())
-            }
-        }
-        PartType::Message(nested) => {
-            AttachmentContent::Message(if part.encoding == Encoding::None {
-                raw.get(part.offset_body as usize..part.offset_end as usize)
-                    .map(<[u8]>::to_vec)
-                    .unwrap_or_else(|| nested.raw_message.to_vec())
-            } else {
-                nested.raw_message.to_vec()
-            })
-        }
+        PartType::Text(text) | PartType::Html(text) => AttachmentContent::Text {
+            bytes: decoded_bytes(raw, part)
+                .map_or_else(|| text.as_bytes().to_vec(), |b| b.into_owned()),
+            text: text.to_string(),
+        },
+        PartType::Message(nested) => AttachmentContent::Message(
+            decoded_bytes(raw, part)
+                .map_or_else(|| nested.raw_message.to_vec(), |b| b.into_owned()),
+        ),
         PartType::Multipart(_) => AttachmentContent::Unavailable,
     }
 }
 
-pub(crate) fn attachment_info(
+fn inline_image(raw: &[u8], part: &MessagePart<'_>) -> Option<InlineImage> {
+    let cid = part
+        .content_id()?
+        .trim()
+        .trim_matches(['<', '>'])
+        .to_string();
+    let ct = part.content_type()?;
+    if !ct.ctype().eq_ignore_ascii_case("image") {
+        return None;
+    }
+    let content_type = format!(
+        "image/{}",
+        ct.subtype().unwrap_or("octet-stream").to_ascii_lowercase()
+    );
+    let bytes = match &part.body {
+        PartType::Binary(bytes) | PartType::InlineBinary(bytes) => bytes.to_vec(),
+        _ => decoded_bytes(raw, part)?.into_owned(),
+    };
+    Some(InlineImage {
+        content_id: cid,
+        content_type,
+        bytes,
+    })
+}
+
+/// Describes a part that is not body text.
+fn attachment_info(
     raw: &[u8],
     part: &MessagePart<'_>,
     parent_is_digest: bool,
@@ -981,7 +1054,7 @@ fn classify_charset(label: Option<&str>) -> Charset {
 
 /// The transfer-decoded bytes of a top-level part (what mail-parser handed
 /// to its charset decoder), or `None` when they cannot be rebuilt.
-pub(crate) fn decoded_bytes<'a>(raw: &'a [u8], part: &MessagePart<'_>) -> Option<Cow<'a, [u8]>> {
+fn decoded_bytes<'a>(raw: &'a [u8], part: &MessagePart<'_>) -> Option<Cow<'a, [u8]>> {
     let body = raw.get(part.offset_body as usize..part.offset_end as usize)?;
     let (end, bytes) = match part.encoding {
         Encoding::None => return Some(Cow::Borrowed(body)),
@@ -994,7 +1067,7 @@ pub(crate) fn decoded_bytes<'a>(raw: &'a [u8], part: &MessagePart<'_>) -> Option
 /// Repairs the text mail-parser decoded for a body part, recording any
 /// charset that had to be guessed (see the crate docs of
 /// [`ParsedMessage::charset_fallbacks`]).
-pub(crate) fn decode_body_text(
+fn decode_body_text(
     raw: &[u8],
     part: &MessagePart<'_>,
     text: Cow<'_, str>,

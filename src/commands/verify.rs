@@ -104,8 +104,9 @@ fn check_index(archive: &Archive, report: &mut VerifyReport) -> anyhow::Result<u
     let opened = match mailcite_index::Searcher::open(&dir) {
         // An index built by an earlier mailcite is upgraded (rebuilt from
         // the archive), as every command does; then it is checked.
-        Err(mailcite_index::Error::SchemaVersion { .. }) => indexing::open_searcher(archive)
-            .map_err(|e| format!("{e:#}")),
+        Err(mailcite_index::Error::SchemaVersion { .. }) => {
+            indexing::open_searcher(archive).map_err(|e| format!("{e:#}"))
+        }
         other => other.map_err(|e| e.to_string()),
     };
     let searcher = match opened {
