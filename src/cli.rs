@@ -417,6 +417,7 @@ Examples:
   mailcite show 3f2a9c1e --raw > original.eml
   mailcite show 3f2a9c1e --headers     every header, and the Received hops
   mailcite show 3f2a9c1e --attachment 1  the text of its first attachment
+  mailcite show 3f2a9c1e --save out/     write its attachments to out/
 
 Authenticity: the DKIM and ARC result of every signature (see `mailcite dkim`)
 and a warning when the Date header is far from the first Received hop.";
@@ -441,6 +442,12 @@ pub struct ShowArgs {
     /// attached message.
     #[arg(long, value_name = "N", conflicts_with = "raw")]
     pub attachment: Option<usize>,
+
+    /// Save the attachments (only N with --attachment N) into DIR, under
+    /// safe file names (no path can leave DIR; an existing file is never
+    /// overwritten: a number is added).
+    #[arg(long, value_name = "DIR", conflicts_with = "raw")]
+    pub save: Option<std::path::PathBuf>,
 
     /// Print as JSON.
     #[arg(long)]

@@ -28,6 +28,7 @@ pub mod ingest;
 pub mod message;
 pub mod parts;
 pub mod received;
+pub mod safe_name;
 pub mod source;
 pub mod store;
 pub mod thread;

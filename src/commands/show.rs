@@ -11,6 +11,7 @@ use mailcite_archive::catalog::{MessageRow, Occurrence};
 use mailcite_archive::extract;
 use mailcite_archive::message::{AttachmentInfo, parse_message, parse_message_with_attachments};
 use mailcite_archive::received::{self, Hop};
+use mailcite_archive::safe_name::safe_file_name;
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
 
@@ -60,6 +61,9 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<Outcome> {
             out.write_all(&raw)?;
         }
         return Ok(Outcome::Success);
+    }
+    if let Some(dir) = &args.save {
+        return save_attachments(&raw, args.attachment, dir, args.json);
     }
     if let Some(n) = args.attachment {
         return attachment_text(&raw, n, args.json);
@@ -337,6 +341,108 @@ fn attachment_text(raw: &[u8], n: usize, json: bool) -> anyhow::Result<Outcome> 
         ),
     }
     Ok(Outcome::Success)
+}
+
+#[derive(Serialize)]
+struct SavedOut {
+    attachment: usize,
+    name: Option<String>,
+    path: std::path::PathBuf,
+    bytes: usize,
+}
+
+/// `show --save DIR [--attachment N]`: writes attachments under safe names,
+/// never over an existing file.
+fn save_attachments(
+    raw: &[u8],
+    only: Option<usize>,
+    dir: &std::path::Path,
+    json: bool,
+) -> anyhow::Result<Outcome> {
+    let parsed = parse_message_with_attachments(raw);
+    let count = parsed.attachments.len();
+    if let Some(n) = only
+        && (n == 0 || n > count)
+    {
+        anyhow::bail!(
+            "the message has {count} attachment{}; choose N from 1 to {count}",
+            if count == 1 { "" } else { "s" }
+        );
+    }
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the directory {}", dir.display()))?;
+    let mut saved = Vec::new();
+    for (i, (info, content)) in parsed
+        .attachments
+        .iter()
+        .zip(&parsed.attachment_contents)
+        .enumerate()
+    {
+        if only.is_some_and(|n| n != i + 1) {
+            continue;
+        }
+        let name = safe_file_name(info.name.as_deref().unwrap_or(""), i);
+        let bytes = content.bytes();
+        let path = write_new(dir, &name, bytes)?;
+        saved.push(SavedOut {
+            attachment: i + 1,
+            name: info.name.clone(),
+            path,
+            bytes: bytes.len(),
+        });
+    }
+    if json {
+        output::print_json(&serde_json::json!({ "saved": saved }))?;
+    } else if saved.is_empty() {
+        outln!("The message has no attachment.");
+    } else {
+        for s in &saved {
+            outln!(
+                "{}. {}  ({})",
+                s.attachment,
+                sanitize::line(&s.path.display().to_string()),
+                human_bytes(s.bytes as u64)
+            );
+        }
+    }
+    Ok(Outcome::Success)
+}
+
+/// Creates `dir/name` (or `dir/stem (2).ext`, ...) without replacing
+/// anything, and writes `bytes` to it.
+fn write_new(
+    dir: &std::path::Path,
+    name: &str,
+    bytes: &[u8],
+) -> anyhow::Result<std::path::PathBuf> {
+    let (stem, ext) = match name.rsplit_once('.') {
+        Some((s, e)) if !s.is_empty() => (s.to_string(), format!(".{e}")),
+        _ => (name.to_string(), String::new()),
+    };
+    for k in 1..10_000 {
+        let candidate = if k == 1 {
+            name.to_string()
+        } else {
+            format!("{stem} ({k}){ext}")
+        };
+        let path = dir.join(&candidate);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut f) => {
+                f.write_all(bytes)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot create {}", path.display()));
+            }
+        }
+    }
+    anyhow::bail!("too many files named like {name} in {}", dir.display())
 }
 
 /// `3 d 4 h`, `2 h 5 min`, `40 s`.

@@ -130,3 +130,87 @@ Content-Type: application/rtf; name=\"note.rtf\"\n\
         "body words are not content"
     );
 }
+
+#[test]
+fn save_writes_attachments_under_safe_names_inside_the_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("mail");
+    std::fs::create_dir_all(&dir).unwrap();
+    let part = |name: &str, body: &str| {
+        format!(
+            "--b\nContent-Type: application/octet-stream; name=\"{name}\"\n\
+Content-Disposition: attachment; filename=\"{name}\"\n\n{body}\n"
+        )
+    };
+    let msg = format!(
+        "From: Ivan Petrov <ivan.petrov@borealis-shipping.example>\n\
+Subject: Files (fictional test message)\n\
+Message-ID: <files-1@borealis-shipping.example>\n\
+MIME-Version: 1.0\n\
+Content-Type: multipart/mixed; boundary=\"b\"\n\n\
+--b\nContent-Type: text/plain\n\nsee attached\n{}{}{}{}--b--\n",
+        part("../../escape.txt", "one"),
+        part("/etc/passwd", "two"),
+        part("CON", "three"),
+        part("report.txt", "four"),
+    );
+    std::fs::write(dir.join("files.eml"), msg).unwrap();
+    let archive = tmp.path().join("a");
+    import_json(&archive, &[&dir]);
+    let out_dir = tmp.path().join("out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    std::fs::write(out_dir.join("report.txt"), "already here").unwrap();
+    let v = json(
+        &archive,
+        &[
+            "show",
+            "files-1@borealis-shipping.example",
+            "--save",
+            out_dir.to_str().unwrap(),
+        ],
+    );
+    let saved = v["saved"].as_array().unwrap();
+    assert_eq!(saved.len(), 4, "{v}");
+    let mut names: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "_CON",
+            "escape.txt",
+            "passwd",
+            "report (2).txt",
+            "report.txt"
+        ]
+    );
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("report.txt")).unwrap(),
+        "already here",
+        "an existing file is never overwritten"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("report (2).txt"))
+            .unwrap()
+            .trim(),
+        "four"
+    );
+    assert!(!tmp.path().join("escape.txt").exists());
+    // Only one, with --attachment.
+    let one = tmp.path().join("one");
+    let v = json(
+        &archive,
+        &[
+            "show",
+            "files-1@borealis-shipping.example",
+            "--attachment",
+            "2",
+            "--save",
+            one.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(v["saved"].as_array().unwrap().len(), 1);
+    assert!(one.join("passwd").exists());
+}
