@@ -102,9 +102,21 @@ def looks_like_mbox(path):
     return head.startswith(b"From ")
 
 
+HEADER = re.compile(rb"^[!-9;-~]+[ \t]*:")
+
+
+def looks_like_message(path):
+    """A file that starts with a header field (files that are not mail, such
+    as JSON or images, are left out, as mailcite skips them)."""
+    with open_decompressed(path) as s:
+        head = s.read(1024).lstrip(b"\xef\xbb\xbf")
+    return bool(HEADER.match(head))
+
+
 def cmd_maildir(corpus, maildir, mboxo=False):
     """Writes every message of the corpus as one file in MAILDIR/cur (a
-    file that is not an mbox is copied as one message). Prints the count."""
+    file that is not an mbox but starts with a header is copied as one
+    message). Prints the count."""
     for d in ("cur", "new", "tmp"):
         os.makedirs(os.path.join(maildir, d), exist_ok=True)
     n = 0
@@ -116,7 +128,7 @@ def cmd_maildir(corpus, maildir, mboxo=False):
                     n += 1
                     with open(os.path.join(cur, f"{n:08d}.compare:2,S"), "wb") as out:
                         out.write(raw)
-        else:
+        elif looks_like_message(path):
             n += 1
             with open_decompressed(path) as s, open(os.path.join(cur, f"{n:08d}.compare:2,S"), "wb") as out:
                 shutil.copyfileobj(s, out)
@@ -294,6 +306,11 @@ def fmt(x, nd=1):
     return f"{x:.{nd}f}"
 
 
+def mb(b):
+    """Bytes as MB, with more decimals for small sizes."""
+    return f"{b / 1e6:.1f}" if b >= 10e6 else f"{b / 1e6:.2f}"
+
+
 def ratio(a, b):
     """a / b as 'N.N×', or '—'."""
     if a is None or b is None or b == 0:
@@ -320,6 +337,7 @@ def cmd_report(workdir):
     if os.path.exists(qpath):
         with open(qpath) as f:
             queries = json.load(f)
+    failed = {t: imports.pop(t)["failed"] for t in list(imports) if "failed" in imports[t]}
     tools = [t for t in TOOLS if t in imports]
     raw = work["raw_bytes"]
     out = []
@@ -333,7 +351,7 @@ def cmd_report(workdir):
       f"({work['date']}, `perf/compare.sh`)")
     p("")
     p(f"Corpus: `{work['corpus']}`: {work['corpus_messages']:,} messages split from the "
-      f"mboxes ({raw / 1e6:.1f} MB uncompressed). Machine: {work['machine']}; "
+      f"mboxes ({mb(raw)} MB uncompressed). Machine: {work['machine']}; "
       f"load average at the start {work['load']}. Versions: {work['versions']}. "
       f"{work['runs']} import run(s) per tool (median), each query "
       f"{queries['repeat'] if queries else '—'} times after a warm-up (median), "
@@ -361,10 +379,12 @@ def cmd_report(workdir):
         speed = "—" if tool == "mailcite" else ratio(wall, mc_wall)
         sratio = "—" if tool == "mailcite" else ratio(mc_size, size)
         p(f"| {tool} | {imp['messages']} | {fmt(wall, 2)} | {fmt(cpu, 2)} | {rss:.0f} | "
-          f"{size / 1e6:.1f} | {100 * size / raw:.0f}% | {speed} | {sratio} |")
+          f"{mb(size)} | {100 * size / raw:.0f}% | {speed} | {sratio} |")
+    for tool, why in failed.items():
+        p(f"| {tool} | failed: {why} | | | | | | | |")
     p("")
     p(f"Maildir the peers read (and need to keep, as they index but do not "
-      f"store mail): {work['maildir_bytes'] / 1e6:.1f} MB "
+      f"store mail): {mb(work['maildir_bytes'])} MB "
       f"({work['corpus_messages']:,} files). mailcite's figure is its whole "
       f"archive: raw messages (compressed), catalog and index; the peers' is "
       f"their database alone.")
@@ -474,15 +494,19 @@ def cmd_report(workdir):
             mw = median_of("mairix", "wall")
             p(f"| import at least as fast as mairix | mailcite {mc_wall:.2f} s, mairix {mw:.2f} s "
               f"({ratio(mw, mc_wall)}) | {met(mc_wall <= mw)} |")
+        elif "mairix" in failed:
+            p("| import at least as fast as mairix | mairix failed | not measured |")
         if "mu" in imports:
             uw = median_of("mu", "wall")
             p(f"| import at least 20× faster than mu | mu {uw:.2f} s / mailcite {mc_wall:.2f} s = "
               f"{ratio(uw, mc_wall)} | {met(uw / mc_wall >= 20)} |")
+        elif "mu" in failed:
+            p("| import at least 20× faster than mu | mu failed | not measured |")
         rss = max(r["rss_mb"] for r in imports["mailcite"]["runs"])
         p(f"| peak RSS under 500 MB | {rss:.0f} MB | {met(rss < 500)} |")
         pct = 100 * mc_size / raw
-        p(f"| archive + index at most 60% of raw | {pct:.0f}% ({mc_size / 1e6:.1f} of "
-          f"{raw / 1e6:.1f} MB: {imports['mailcite'].get('parts', '')}) | {met(pct <= 60)} |")
+        p(f"| archive + index at most 60% of raw | {pct:.0f}% ({mb(mc_size)} of "
+          f"{mb(raw)} MB: {imports['mailcite'].get('parts', '')}) | {met(pct <= 60)} |")
     if mc_median is not None:
         p(f"| median query latency under 10 ms, 20 hits with snippets | {mc_median:.1f} ms "
           f"(median over the queries) | {met(mc_median < 10)} |")

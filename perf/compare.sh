@@ -162,7 +162,7 @@ run_import() {
         "$bin" --archive "$w/mailcite" --quiet import --json "$corpus" > "$w/mailcite-report.json" 2> "$w/$tool.log" ;;
     notmuch)
       rm -rf "$w/notmuch-db"; mkdir -p "$w/notmuch-db"
-      /usr/bin/time -v -o "$w/$tool.time" notmuch new --quiet > "$w/$tool.log" 2>&1 ;;
+      /usr/bin/time -v -o "$w/$tool.time" notmuch new --quiet --no-hooks > "$w/$tool.log" 2>&1 ;;
     mu)
       rm -rf "$w/mu"
       /usr/bin/time -v -o "$w/$tool.time" sh -c \
@@ -174,26 +174,42 @@ run_import() {
   esac
 }
 
-declare -A timings
+# A tool that fails (mairix 0.24 crashes on some malformed messages) is
+# reported as failed and left out of the rest of the run.
+declare -A timings failed
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 for i in $(seq 1 "$runs"); do
   for tool in "${tool_list[@]}"; do
+    [ -z "${failed[$tool]:-}" ] || continue
     say "import run $i/$runs: $tool"
     if ! run_import "$tool"; then
-      tail -5 "$w/$tool.log" >&2
-      die "$tool failed to import (log above; full log in $w/$tool.log with --workdir)"
+      why=$(grep -m1 -E 'Command (terminated by signal|exited with non-zero status)' "$w/$tool.time" || true)
+      failed[$tool]="${why:-failed} (run $i)"
+      say "$tool FAILED: ${failed[$tool]}; last lines of its output:"
+      grep -v '^Scanning' "$w/$tool.log" | tail -5 >&2 || true
+      continue
     fi
     t=$(python3 "$here/compare.py" timing "$w/$tool.time")
     timings[$tool]="${timings[$tool]:+${timings[$tool]},}$t"
     say "  $t"
   done
 done
+ok_tools=()
+for tool in "${tool_list[@]}"; do
+  if [ -n "${failed[$tool]:-}" ]; then
+    python3 -c 'import json, sys; json.dump({"failed": sys.argv[2]}, open(sys.argv[1], "w"))' \
+      "$w/import-$tool.json" "${failed[$tool]}"
+  else
+    ok_tools+=("$tool")
+  fi
+done
+[ ${#ok_tools[@]} -gt 0 ] || die "every tool failed"
 
 # --- Counts and sizes (of the last run) ---------------------------------------
 du_b() { du -sb "$@" | awk '{s+=$1} END {print s+0}'; }
 version() { "$@" 2>&1 | head -1 | tr -d '\n' || true; }
 versions=()
-for tool in "${tool_list[@]}"; do
+for tool in "${ok_tools[@]}"; do
   notes="" parts=""
   case "$tool" in
     mailcite)
@@ -233,7 +249,7 @@ done
 
 # Same messages? The Maildir's files should hash to mailcite's ids.
 same=""
-if has_tool mailcite && [ -d "$maildir" ]; then
+if [ -f "$w/mailcite/catalog.sqlite" ] && [ -z "${failed[mailcite]:-}" ] && [ -d "$maildir" ]; then
   same=$(python3 - "$w/mailcite/catalog.sqlite" "$maildir" <<'PY'
 import hashlib, os, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
@@ -267,7 +283,7 @@ PY
 
 # --- Queries -----------------------------------------------------------------------
 say "queries ($repeat runs each)"
-python3 "$here/compare.py" queries "$queries" "$w" "$repeat" "$tools"
+python3 "$here/compare.py" queries "$queries" "$w" "$repeat" "$(IFS=,; echo "${ok_tools[*]}")"
 
 # --- Report -----------------------------------------------------------------------
 python3 "$here/compare.py" report "$w" > "$w/report.md"
