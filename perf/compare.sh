@@ -31,6 +31,8 @@
 #                   removed at the end); must not exist or be empty
 #   --mboxo         split mboxes with mboxo un-escaping (default mboxrd)
 #   --no-install    do not install missing tools; fail instead
+#   --no-build      use target/release/mailcite as it is (default: cargo build
+#                   --release first, a no-op when it is up to date)
 #
 # Needs: python3, zstd, /usr/bin/time (package `time`), notmuch,
 # maildir-utils (mu) and mairix. Missing Debian packages are installed with
@@ -44,7 +46,7 @@ die() { echo "compare.sh: $*" >&2; exit 2; }
 say() { echo "compare.sh: $*" >&2; }
 
 out="" runs="" repeat=7 tools="mailcite,notmuch,mu,mairix" queries="$here/compare-queries.tsv"
-workdir="" mboxo="" install=1 corpus=""
+workdir="" mboxo="" install=1 build=1 corpus=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out=$2; shift 2 ;;
@@ -55,6 +57,7 @@ while [ $# -gt 0 ]; do
     --workdir) workdir=$2; shift 2 ;;
     --mboxo) mboxo=--mboxo; shift ;;
     --no-install) install=0; shift ;;
+    --no-build) build=0; shift ;;
     -h|--help) usage 0 ;;
     -*) die "unknown option $1 (see --help)" ;;
     *) if [ -z "$corpus" ]; then corpus=$1; elif [ -z "$runs" ]; then runs=$1; else die "too many arguments"; fi; shift ;;
@@ -93,10 +96,11 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
 fi
 
 bin=$repo/target/release/mailcite
-if has_tool mailcite && [ ! -x "$bin" ]; then
-  say "building mailcite (cargo build --release)"
-  (cd "$repo" && cargo build --release --quiet) >&2
+if has_tool mailcite && [ "$build" = 1 ]; then
+  say "building mailcite (cargo build --release; a no-op when up to date)"
+  (cd "$repo" && cargo build --release --quiet --bin mailcite) >&2
 fi
+[ -x "$bin" ] || ! has_tool mailcite || die "no $bin (build it with cargo build --release)"
 
 # --- Work folder ------------------------------------------------------------
 if [ -n "$workdir" ]; then
@@ -222,7 +226,7 @@ PY
       size=$(du_b "$w/mailcite")
       parts=$(awk -v s="$(du_b "$w/mailcite/packs")" -v c="$(du_b "$w/mailcite/catalog.sqlite"*)" -v i="$(du_b "$w/mailcite/index")" \
         'BEGIN {printf "store %.1f MB, catalog %.1f MB, index %.1f MB", s/1e6, c/1e6, i/1e6}')
-      versions+=("mailcite $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')") ;;
+      versions+=("mailcite $(git -C "$repo" describe --always --dirty 2>/dev/null || echo '?') (binary of $(date -u -r "$bin" '+%Y-%m-%d %H:%M') UTC)") ;;
     notmuch)
       messages=$(notmuch count '*')
       files=$(notmuch count --output=files '*')

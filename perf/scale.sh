@@ -19,6 +19,8 @@
 #   --million        also run 1,000,000 (about 2.4 GB of mail, 40+ minutes)
 #   --out FILE       also write the Markdown report to FILE
 #   --workdir DIR    work in DIR and keep it (default: a temporary folder)
+#   --no-build       use target/release/mailcite as it is (default: cargo
+#                    build --release first, a no-op when it is up to date)
 #
 # Needs python3, zstd and /usr/bin/time (Debian packages python3, zstd, time).
 set -euo pipefail
@@ -28,13 +30,14 @@ repo=$(cd "$here/.." && pwd)
 die() { echo "scale.sh: $*" >&2; exit 2; }
 say() { echo "scale.sh: $*" >&2; }
 
-sizes="10000 100000" out="" workdir="" corpus=""
+sizes="10000 100000" out="" workdir="" corpus="" build=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --sizes) sizes=$2; shift 2 ;;
     --million) million=1; shift ;;
     --out) out=$2; shift 2 ;;
     --workdir) workdir=$2; shift 2 ;;
+    --no-build) build=0; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option $1 (see --help)" ;;
     *) [ -z "$corpus" ] || die "too many arguments"; corpus=$1; shift ;;
@@ -49,7 +52,11 @@ command -v zstd >/dev/null || die "needs zstd (apt-get install zstd)"
 [ -x /usr/bin/time ] || die "needs /usr/bin/time (apt-get install time)"
 
 bin=$repo/target/release/mailcite
-[ -x "$bin" ] || (cd "$repo" && cargo build --release --quiet) >&2
+if [ "$build" = 1 ]; then
+  say "building mailcite (cargo build --release; a no-op when up to date)"
+  (cd "$repo" && cargo build --release --quiet --bin mailcite) >&2
+fi
+[ -x "$bin" ] || die "no $bin (build it with cargo build --release)"
 
 if [ -n "$workdir" ]; then
   mkdir -p "$workdir"
