@@ -16,7 +16,8 @@
 #
 # Options:
 #   --sizes "N ..."  sizes to run (default "10000 100000")
-#   --million        also run 1,000,000 (about 2.4 GB of mail, 40+ minutes)
+#   --million        also run 1,000,000 (2.4 GB of mail, 0.6 GB compressed, and
+#                    an archive of about 2.7 GB: check the free space)
 #   --out FILE       also write the Markdown report to FILE
 #   --workdir DIR    work in DIR and keep it (default: a temporary folder)
 #   --no-build       use target/release/mailcite as it is (default: cargo
