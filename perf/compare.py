@@ -350,8 +350,15 @@ def cmd_report(workdir):
     p(f"## mailcite against notmuch, mu and mairix: `{work['corpus_name']}` "
       f"({work['date']}, `perf/compare.sh`)")
     p("")
-    p(f"Corpus: `{work['corpus']}`: {work['corpus_messages']:,} messages split from the "
-      f"mboxes ({mb(raw)} MB uncompressed). Machine: {work['machine']}; "
+    peers = [t for t in tools if t != "mailcite"]
+    if peers:
+        found = f"{work['corpus_messages']:,} messages in the peers' Maildir"
+    elif "mailcite" in imports:
+        found = f"{imports['mailcite']['messages']:,} messages found by mailcite"
+    else:
+        found = "no messages"
+    p(f"Corpus: `{work['corpus']}`: {found} "
+      f"({mb(raw)} MB uncompressed). Machine: {work['machine']}; "
       f"load average at the start {work['load']}. Versions: {work['versions']}. "
       f"{work['runs']} import run(s) per tool (median), each query "
       f"{queries['repeat'] if queries else '—'} times after a warm-up (median), "
@@ -382,12 +389,13 @@ def cmd_report(workdir):
           f"{mb(size)} | {100 * size / raw:.0f}% | {speed} | {sratio} |")
     for tool, why in failed.items():
         p(f"| {tool} | failed: {why} | | | | | | | |")
-    p("")
-    p(f"Maildir the peers read (and need to keep, as they index but do not "
-      f"store mail): {mb(work['maildir_bytes'])} MB "
-      f"({work['corpus_messages']:,} files). mailcite's figure is its whole "
-      f"archive: raw messages (compressed), catalog and index; the peers' is "
-      f"their database alone.")
+    if peers:
+        p("")
+        p(f"Maildir the peers read (and need to keep, as they index but do not "
+          f"store mail): {mb(work['maildir_bytes'])} MB "
+          f"({work['corpus_messages']:,} files). mailcite's figure is its whole "
+          f"archive: raw messages (compressed), catalog and index; the peers' is "
+          f"their database alone.")
     if work.get("same_messages"):
         p("")
         p(work["same_messages"])
@@ -521,9 +529,12 @@ def cmd_report(workdir):
                     slower.append(f"{e['kind']} ({t} {r['list_ms']:.1f} ms)")
         pairs = sum(1 for e in queries["queries"] if "mailcite" in e["tools"]
                     for t, r in e["tools"].items() if t != "mailcite" and not r.get("error"))
-        detail = (f"faster in all {pairs} comparisons" if not slower else
-                  f"slower in {len(slower)} of {pairs} comparisons: " + ", ".join(slower))
-        p(f"| faster than every peer on each query | {detail} | {met(per_query_ok)} |")
+        if pairs == 0:
+            p("| faster than every peer on each query | no peer measured | not measured |")
+        else:
+            detail = (f"faster in all {pairs} comparisons" if not slower else
+                      f"slower in {len(slower)} of {pairs} comparisons: " + ", ".join(slower))
+            p(f"| faster than every peer on each query | {detail} | {met(per_query_ok)} |")
     print("\n".join(out))
 
 
