@@ -261,6 +261,17 @@ pub struct ImportArgs {
     /// Show every failure and warning, not only the first few per container.
     #[arg(long, short)]
     pub verbose: bool,
+
+    /// Largest message kept, in bytes (default 1 GiB); a larger one is
+    /// counted as failed, with its index, offset and size, and the import
+    /// goes on. Memory use grows with this limit.
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_message_bytes: Option<u64>,
+
+    /// Messages per committed batch (tests use small batches to stop an
+    /// import at many points).
+    #[arg(long, value_name = "N", hide = true, value_parser = clap::value_parser!(u64).range(1..))]
+    pub batch_messages: Option<u64>,
 }
 
 /// Arguments of `stats`.

@@ -264,12 +264,24 @@ pub fn rebuild_in_place(archive: &mut Archive, progress: impl FnMut(u64)) -> any
         writer.close()?;
         n
     };
+    // Swap by renames, so that a reindex killed at any moment leaves either
+    // the old index, the new one, or none (which the next command rebuilds),
+    // never a half-deleted one.
+    let old = archive.dir().join("index.old");
+    if old.exists() {
+        std::fs::remove_dir_all(&old)
+            .with_context(|| format!("cannot remove {}", old.display()))?;
+    }
     if dir.exists() {
-        std::fs::remove_dir_all(&dir)
-            .with_context(|| format!("cannot remove {}", dir.display()))?;
+        std::fs::rename(&dir, &old)
+            .with_context(|| format!("cannot move the old index to {}", old.display()))?;
     }
     std::fs::rename(&tmp, &dir)
         .with_context(|| format!("cannot move the new index to {}", dir.display()))?;
+    if old.exists() {
+        std::fs::remove_dir_all(&old)
+            .with_context(|| format!("cannot remove {}", old.display()))?;
+    }
     Ok(documents)
 }
 

@@ -19,7 +19,7 @@ use crate::digest::Digest;
 use crate::error::Result;
 use crate::message::{ParsedMessage, parse_message_with_attachments};
 use crate::source::discover::{self, Container, Skipped};
-use crate::source::files::open_container;
+use crate::source::files::open_container_with_limit;
 use crate::source::mbox::Variant;
 use crate::source::{RawMessage, SplitFailure, SplitItem};
 use crate::store::{self, PreparedBlock};
@@ -42,6 +42,9 @@ pub struct ImportOptions {
     pub batch_bytes: usize,
     /// The command line, recorded in the catalog's `imports` table.
     pub args: String,
+    /// Largest message kept, in bytes; a larger one is counted as failed
+    /// (with its index, offset and size) and the import goes on.
+    pub max_message_bytes: usize,
 }
 
 impl Default for ImportOptions {
@@ -51,6 +54,7 @@ impl Default for ImportOptions {
             batch_messages: 2000,
             batch_bytes: 32 << 20,
             args: String::new(),
+            max_message_bytes: crate::source::mbox::DEFAULT_MAX_MESSAGE_BYTES,
         }
     }
 }
@@ -249,6 +253,7 @@ pub fn import(
     let (tx, rx) = crossbeam_channel::bounded::<Event>(2);
     let bytes_read = progress.bytes_read.clone();
     let variant = opts.variant;
+    let max_message_bytes = opts.max_message_bytes;
     let (batch_messages, batch_bytes) = (opts.batch_messages.max(1), opts.batch_bytes.max(1));
     let names: Vec<String> = jobs
         .iter()
@@ -258,7 +263,12 @@ pub fn import(
     std::thread::scope(|scope| -> Result<()> {
         scope.spawn(move || {
             for job in jobs {
-                let reader = match open_container(&job.container, variant, bytes_read.clone()) {
+                let reader = match open_container_with_limit(
+                    &job.container,
+                    variant,
+                    bytes_read.clone(),
+                    max_message_bytes,
+                ) {
                     Ok(r) => r,
                     Err(e) => {
                         if tx

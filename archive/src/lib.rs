@@ -8,6 +8,7 @@
 //!   into raw messages with their byte offsets;
 //! * [`message`]: parsing a raw message into the metadata the catalog keeps;
 //! * [`received`]: the `Received:` chain, time evidence independent of the sender;
+//! * [`safe_name`]: file names for attachments written to disk;
 //! * [`store`]: the append-only, zstd-compressed, SHA-256-addressed object store;
 //! * [`catalog`]: the SQLite catalog of messages, occurrences and sources;
 //! * [`ingest`]: the import pipeline tying them together with its accounting.

@@ -27,10 +27,19 @@ pub fn run(ctx: &Context, args: ImportArgs) -> anyhow::Result<Outcome> {
     }
     let mut archive = Archive::open(&ctx.archive, Mode::Write)
         .with_context(|| format!("cannot open the archive {}", ctx.archive.display()))?;
+    let defaults = ImportOptions::default();
     let opts = ImportOptions {
         variant: args.mbox_variant.as_deref().and_then(Variant::parse),
         args: std::env::args().collect::<Vec<_>>().join(" "),
-        ..Default::default()
+        max_message_bytes: args
+            .max_message_bytes
+            .map_or(defaults.max_message_bytes, |n| {
+                usize::try_from(n).unwrap_or(usize::MAX)
+            }),
+        batch_messages: args.batch_messages.map_or(defaults.batch_messages, |n| {
+            usize::try_from(n).unwrap_or(usize::MAX)
+        }),
+        ..defaults
     };
     let progress = Arc::new(Progress::default());
     let show_bar = !ctx.quiet && std::io::stderr().is_terminal();

@@ -26,12 +26,26 @@ pub struct ContainerReader {
 }
 
 /// Opens a container. `variant` overrides mbox variant detection. `progress`
-/// is advanced by every raw byte read.
+/// is advanced by every raw byte read. Messages over the default limits
+/// ([`mbox::DEFAULT_MAX_MESSAGE_BYTES`], [`MAX_FILE_MESSAGE`]) are failures.
 pub fn open_container(
     c: &Container,
     variant: Option<Variant>,
     progress: Arc<AtomicU64>,
 ) -> std::io::Result<ContainerReader> {
+    open_container_with_limit(c, variant, progress, mbox::DEFAULT_MAX_MESSAGE_BYTES)
+}
+
+/// [`open_container`] with another message size limit: a message over
+/// `max_message_bytes` (in any kind of container) becomes a failure naming
+/// its size, and reading goes on with the next message.
+pub fn open_container_with_limit(
+    c: &Container,
+    variant: Option<Variant>,
+    progress: Arc<AtomicU64>,
+    max_message_bytes: usize,
+) -> std::io::Result<ContainerReader> {
+    let max = max_message_bytes;
     match &c.kind {
         ContainerKind::File { format, .. } => {
             let opened = compress::open(&c.path, Some(progress))?;
@@ -46,18 +60,20 @@ pub fn open_container(
                         }
                     };
                     Ok(ContainerReader {
-                        items: Box::new(MboxReader::new(opened.reader, v)),
+                        items: Box::new(
+                            MboxReader::new(opened.reader, v).with_max_message_bytes(max),
+                        ),
                         variant: Some(v),
                         meter: Some(meter),
                     })
                 }
                 Format::Mmdf => Ok(ContainerReader {
-                    items: Box::new(MmdfReader::new(opened.reader)),
+                    items: Box::new(MmdfReader::new(opened.reader).with_max_message_bytes(max)),
                     variant: None,
                     meter: Some(meter),
                 }),
                 Format::Emlx => {
-                    let item = read_single(opened.reader, 0, None).map(unwrap_emlx);
+                    let item = read_single(opened.reader, 0, None, max).map(unwrap_emlx);
                     Ok(ContainerReader {
                         items: Box::new(std::iter::once(item)),
                         variant: None,
@@ -65,7 +81,7 @@ pub fn open_container(
                     })
                 }
                 _ => {
-                    let item = read_single(opened.reader, 0, None);
+                    let item = read_single(opened.reader, 0, None, max);
                     Ok(ContainerReader {
                         items: Box::new(std::iter::once(item)),
                         variant: None,
@@ -78,6 +94,7 @@ pub fn open_container(
             items: Box::new(DirReader {
                 files: files.clone().into_iter().enumerate(),
                 progress,
+                max,
             }),
             variant: None,
             meter: None,
@@ -114,17 +131,16 @@ fn unwrap_emlx(mut m: RawMessage) -> RawMessage {
     m
 }
 
-/// Reads a whole single-message stream; the bytes are kept exactly.
-fn read_single(reader: impl Read, index: u64, file: Option<&DirFile>) -> SplitItem {
+/// Reads a whole single-message stream of at most `max` bytes (and at most
+/// [`MAX_FILE_MESSAGE`]); the bytes are kept exactly.
+fn read_single(reader: impl Read, index: u64, file: Option<&DirFile>, max: usize) -> SplitItem {
+    let max = (max as u64).min(MAX_FILE_MESSAGE);
     let mut bytes = Vec::new();
-    match reader.take(MAX_FILE_MESSAGE + 1).read_to_end(&mut bytes) {
-        Ok(_) if bytes.len() as u64 > MAX_FILE_MESSAGE => Err(SplitFailure {
+    match reader.take(max + 1).read_to_end(&mut bytes) {
+        Ok(_) if bytes.len() as u64 > max => Err(SplitFailure {
             index,
             offset: 0,
-            reason: format!(
-                "message is larger than the {} MiB limit",
-                MAX_FILE_MESSAGE >> 20
-            ),
+            reason: format!("message is larger than the {} limit", size_text(max)),
         }),
         Ok(_) => Ok(RawMessage {
             index,
@@ -148,9 +164,19 @@ fn read_single(reader: impl Read, index: u64, file: Option<&DirFile>) -> SplitIt
     }
 }
 
+/// `n` bytes in MiB when a whole number of them, else in bytes.
+fn size_text(n: u64) -> String {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
+        format!("{} MiB", n >> 20)
+    } else {
+        format!("{n}-byte")
+    }
+}
+
 struct DirReader {
     files: std::iter::Enumerate<std::vec::IntoIter<DirFile>>,
     progress: Arc<AtomicU64>,
+    max: usize,
 }
 
 impl Iterator for DirReader {
@@ -158,11 +184,11 @@ impl Iterator for DirReader {
     fn next(&mut self) -> Option<SplitItem> {
         let (i, f) = self.files.next()?;
         let index = i as u64;
-        Some(read_dir_file(&f, index, &self.progress))
+        Some(read_dir_file(&f, index, &self.progress, self.max))
     }
 }
 
-fn read_dir_file(f: &DirFile, index: u64, progress: &AtomicU64) -> SplitItem {
+fn read_dir_file(f: &DirFile, index: u64, progress: &AtomicU64, max: usize) -> SplitItem {
     let opened = match compress::open(&f.path, None) {
         Ok(o) => o,
         Err(e) => {
@@ -173,7 +199,7 @@ fn read_dir_file(f: &DirFile, index: u64, progress: &AtomicU64) -> SplitItem {
             });
         }
     };
-    let item = read_single(opened.reader, index, Some(f));
+    let item = read_single(opened.reader, index, Some(f), max);
     progress.fetch_add(f.size, Ordering::Relaxed);
     item
 }
