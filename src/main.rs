@@ -64,9 +64,50 @@ fn main() -> ExitCode {
                     msg.push_str(&format!("\n  caused by: {c}"));
                 }
             }
+            if let Some(hint) = storage_hint(&e) {
+                msg.push_str(&format!("\n  hint: {hint}"));
+            }
             eprintln!("{}", output::sanitize::for_terminal(&msg, true));
             ExitCode::from(2)
         }
+    }
+}
+
+/// What to do when the archive's disk is full or its files cannot be
+/// written: the causes SQLite and the OS give ("disk I/O error", "File too
+/// large") do not say it.
+fn storage_hint(e: &anyhow::Error) -> Option<&'static str> {
+    let full = e.chain().any(|c| {
+        let io = c.downcast_ref::<std::io::Error>();
+        let text = c.to_string();
+        io.and_then(std::io::Error::raw_os_error)
+            .is_some_and(|n| matches!(n, 27 | 28 | 122))
+            || text.contains("disk I/O error")
+            || text.contains("database or disk is full")
+    });
+    let archive = e.chain().any(|c| {
+        let text = c.to_string();
+        text.starts_with("cannot open the archive") || text.starts_with("catalog ")
+    });
+    let read_only = archive
+        && e.chain().any(|c| {
+            let io = c.downcast_ref::<std::io::Error>();
+            let text = c.to_string();
+            io.and_then(std::io::Error::raw_os_error)
+                .is_some_and(|n| matches!(n, 1 | 13 | 30))
+                || text.contains("readonly database")
+                || text.contains("unable to open database file")
+        });
+    if full {
+        Some(
+            "the disk may be full (or a file size limit was reached); free space and run the same command again: what was committed before the error is kept and the rest is resumed",
+        )
+    } else if read_only {
+        Some(
+            "the archive or its disk is not writable (read-only medium, permissions, or an immutable attribute); nothing was changed",
+        )
+    } else {
+        None
     }
 }
 

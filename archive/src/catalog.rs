@@ -562,7 +562,10 @@ impl Catalog {
             conn,
             path: path.to_path_buf(),
         };
-        if !exists {
+        // A catalog with no table is new, also when its file exists: the
+        // creating process was killed, or its disk filled up, before the
+        // schema transaction committed.
+        if !exists || (!read_only && cat.has_no_tables()?) {
             cat.create_schema()?;
         }
         if read_only && cat.version()? == Some(1) {
@@ -621,6 +624,14 @@ impl Catalog {
         .map_err(&e)?;
         tx.commit().map_err(&e)?;
         Ok(())
+    }
+
+    fn has_no_tables(&self) -> Result<bool> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+            .map_err(sql_err(&self.path))?;
+        Ok(n == 0)
     }
 
     fn create_schema(&mut self) -> Result<()> {
@@ -1500,4 +1511,23 @@ fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageRow> {
 /// The current time in RFC 3339, UTC.
 pub fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A catalog file left empty (its creator was killed, or its disk
+    /// filled up, before the schema committed) is created again, not
+    /// refused with "no such table: meta".
+    #[test]
+    fn empty_catalog_file_is_created_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("catalog.sqlite");
+        std::fs::write(&path, b"").unwrap();
+        let cat = Catalog::open(&path, true, false).unwrap();
+        assert_eq!(cat.version().unwrap(), Some(CATALOG_VERSION));
+        drop(cat);
+        Catalog::open(&path, false, true).unwrap();
+    }
 }

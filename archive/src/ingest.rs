@@ -316,6 +316,11 @@ pub fn import(
         });
 
         let mut job_no = 0usize;
+        // Owned here, so that an error returned from this loop (a full
+        // disk, an unwritable catalog) drops the receiver before the scope
+        // joins the reader thread: its next send fails and it stops, instead
+        // of waiting forever on a full channel.
+        let rx = rx;
         for ev in rx.iter() {
             match ev {
                 Event::Start(i, v) => {
