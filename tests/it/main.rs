@@ -5,7 +5,9 @@
 mod articles;
 mod authenticity;
 mod citations_eval;
+mod crash;
 mod evidence;
+mod hostile;
 mod import;
 mod integrity;
 mod search;
