@@ -266,3 +266,24 @@ proptest! {
         prop_assert_eq!(safe_file_name(&s, index), s.clone(), "idempotent");
     }
 }
+
+/// Found by the `parse_message` fuzz target (FUZZ_MODE=dev): mail-parser
+/// 0.11.9 reaches a `debug_assert!(false)` on a `message/rfc822` part nested
+/// in another whose multipart boundary is glued to text. Release builds
+/// parse it; debug builds contain the panic and keep the message raw.
+#[test]
+fn nested_rfc822_without_boundary_found_by_fuzzing() {
+    let raw = include_bytes!("../../tests/fixtures/hostile/nested-rfc822-without-boundary.eml");
+    let p = parse_message(raw);
+    if cfg!(debug_assertions) {
+        assert!(!p.parse_ok || p.subject.as_deref() == Some("nested"));
+    } else {
+        assert!(p.parse_ok, "{:?}", p.warnings);
+        assert_eq!(p.subject.as_deref(), Some("nested"));
+        assert!(
+            !p.warnings.iter().any(|w| w.contains("panicked")),
+            "{:?}",
+            p.warnings
+        );
+    }
+}
