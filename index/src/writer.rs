@@ -107,6 +107,10 @@ impl IndexWriter {
         let threads = options.threads.unwrap_or(cores).clamp(1, 8).min(by_budget);
         let budget = budget.max(threads * MIN_BUDGET_PER_THREAD);
         let writer = index.writer_with_num_threads(threads, budget).at(dir)?;
+        // A writer killed before its commit leaves files no commit refers to
+        // (e.g. a `.del` file whose name the next writer would reuse, which
+        // tantivy refuses to overwrite): remove them before writing.
+        writer.garbage_collect_files().wait().at(dir)?;
         Ok(IndexWriter {
             dir: dir.to_path_buf(),
             schema,
