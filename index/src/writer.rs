@@ -111,6 +111,13 @@ impl IndexWriter {
         // (e.g. a `.del` file whose name the next writer would reuse, which
         // tantivy refuses to overwrite): remove them before writing.
         writer.garbage_collect_files().wait().at(dir)?;
+        // A reopened tantivy writer hands out its first operation stamp equal
+        // to the last commit's, which the newest `.del` files also carry. A
+        // merge then treats such a segment as already up to date at that
+        // stamp and skips a delete made with it, so the old copy of an
+        // updated document survives next to the new one. Spend that stamp
+        // on a delete that matches nothing (no document has an empty id).
+        writer.delete_term(Term::from_field_text(schema.fields().id, ""));
         Ok(IndexWriter {
             dir: dir.to_path_buf(),
             schema,
@@ -422,6 +429,88 @@ mod tests {
         let schema = IndexSchema::new();
         let d = build_document(&schema, &IndexDoc::default());
         assert_eq!(values(&d, schema.fields().lang), ["und"]);
+    }
+
+    /// Copies of each id alive in the committed index.
+    fn copies(dir: &Path, id: &str) -> usize {
+        let index = open_checked(dir, &IndexSchema::new()).unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let field = IndexSchema::new().fields().id;
+        let term = Term::from_field_text(field, id);
+        searcher.doc_freq(&term).unwrap() as usize
+            - searcher
+                .segment_readers()
+                .iter()
+                .map(|s| {
+                    let postings = s
+                        .inverted_index(field)
+                        .unwrap()
+                        .read_postings(&term, tantivy::schema::IndexRecordOption::Basic)
+                        .unwrap();
+                    let Some(mut p) = postings else { return 0 };
+                    let mut dead = 0;
+                    let mut d = tantivy::DocSet::doc(&p);
+                    while d != tantivy::TERMINATED {
+                        if s.alive_bitset().is_some_and(|b| !b.is_alive(d)) {
+                            dead += 1;
+                        }
+                        d = tantivy::DocSet::advance(&mut p);
+                    }
+                    dead
+                })
+                .sum::<usize>()
+    }
+
+    fn doc(key: u64) -> IndexDoc {
+        IndexDoc {
+            key,
+            id: format!("{key:064x}"),
+            ..IndexDoc::default()
+        }
+    }
+
+    /// Regression: after a reopen, an update merged together with a segment
+    /// whose deletes carry the last commit's stamp must not leave the old
+    /// copy alive (found by the SIGKILL import test).
+    #[test]
+    fn update_after_reopen_survives_a_merge() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        // One thread, so that documents added together share a segment.
+        let one = WriterOptions {
+            threads: Some(1),
+            ..WriterOptions::default()
+        };
+        let mut w = IndexWriter::open_with(dir, &one).unwrap();
+        w.add(&doc(1)).unwrap();
+        w.add(&doc(2)).unwrap();
+        w.commit("a").unwrap();
+        w.add(&doc(3)).unwrap();
+        w.commit("b").unwrap();
+        // The first segment's deletes now carry the commit's stamp.
+        w.delete(&doc(2).id);
+        w.commit("c").unwrap();
+        w.close().unwrap();
+
+        let mut w = IndexWriter::open_with(dir, &one).unwrap();
+        w.upsert(&doc(1)).unwrap();
+        let index = open_checked(dir, &IndexSchema::new()).unwrap();
+        let mut ids = index.searchable_segment_ids().unwrap();
+        // The segment without deletes first: its delete cursor is the one
+        // the merged segment inherits.
+        let metas = index.searchable_segment_metas().unwrap();
+        ids.sort_by_key(|id| {
+            metas
+                .iter()
+                .find(|m| m.id() == *id)
+                .is_some_and(|m| m.has_deletes())
+        });
+        w.writer.merge(&ids).wait().unwrap();
+        w.commit("d").unwrap();
+        w.close().unwrap();
+        assert_eq!(copies(dir, &doc(1).id), 1);
+        assert_eq!(copies(dir, &doc(2).id), 0);
+        assert_eq!(copies(dir, &doc(3).id), 1);
     }
 
     #[test]
