@@ -237,12 +237,23 @@ fn refuse_foreign_files(dir: &Path) -> Result<()> {
         path: dir.to_path_buf(),
         source,
     };
+    // The marker is written before tantivy creates anything: a directory
+    // that has it but no meta.json is an index whose creation was killed.
+    // Whatever tantivy left there (.managed.json, temporary files) is
+    // removed so that the creation starts again.
+    let interrupted = dir.join(VERSION_FILE).exists();
     for entry in fs::read_dir(dir).map_err(io)? {
-        let name = entry.map_err(io)?.file_name();
+        let entry = entry.map_err(io)?;
+        let name = entry.file_name();
         let ours = name == VERSION_FILE
             || name.to_string_lossy() == format!("{VERSION_FILE}.tmp")
             || name.to_string_lossy().starts_with(".tantivy-");
-        if !ours {
+        if ours {
+            continue;
+        }
+        if interrupted && entry.file_type().map_err(io)?.is_file() {
+            fs::remove_file(entry.path()).map_err(io)?;
+        } else {
             return Err(Error::NotAnIndex {
                 path: dir.to_path_buf(),
             });
@@ -511,6 +522,32 @@ mod tests {
         assert_eq!(copies(dir, &doc(1).id), 1);
         assert_eq!(copies(dir, &doc(2).id), 0);
         assert_eq!(copies(dir, &doc(3).id), 1);
+    }
+
+    /// A creation killed after tantivy's first files but before meta.json
+    /// is started again, while a folder of someone else's files is refused.
+    #[test]
+    fn interrupted_creation_is_started_again() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("index");
+        fs::create_dir_all(&dir).unwrap();
+        write_version_marker(&dir).unwrap();
+        fs::write(dir.join(".managed.json"), "[]").unwrap();
+        fs::write(dir.join(".tmp2imyuq"), "{").unwrap();
+        let mut w = IndexWriter::open(&dir).unwrap();
+        w.add(&doc(1)).unwrap();
+        w.commit("x").unwrap();
+        w.close().unwrap();
+        assert_eq!(copies(&dir, &doc(1).id), 1);
+
+        let foreign = tmp.path().join("foreign");
+        fs::create_dir_all(&foreign).unwrap();
+        fs::write(foreign.join("notes.txt"), "mine").unwrap();
+        assert!(matches!(
+            IndexWriter::open(&foreign),
+            Err(Error::NotAnIndex { .. })
+        ));
+        assert!(foreign.join("notes.txt").exists());
     }
 
     #[test]

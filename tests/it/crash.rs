@@ -70,25 +70,42 @@ fn bin(archive: &Path) -> Command {
 }
 
 /// Starts `cmd`, waits `wait` (or until it ends) and SIGKILLs it. True when
-/// the process was still running, i.e. really killed.
+/// the process was still running, i.e. really killed; a run that ended by
+/// itself must have succeeded (its stderr is shown otherwise).
 fn kill_after(mut cmd: Command, wait: Duration) -> bool {
+    let stderr = tempfile::tempfile().unwrap();
     let mut child = cmd
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(stderr.try_clone().unwrap())
         .spawn()
         .expect("spawn mailcite");
     let deadline = Instant::now() + wait;
+    let mut ended = None;
     while Instant::now() < deadline {
-        if child.try_wait().unwrap().is_some() {
-            return false;
+        if let Some(status) = child.try_wait().unwrap() {
+            ended = Some(status);
+            break;
         }
         std::thread::sleep(Duration::from_millis(2));
     }
-    let running = child.try_wait().unwrap().is_none();
-    // SIGKILL: no chance to clean up.
-    let _ = child.kill();
-    let _ = child.wait();
-    running
+    if ended.is_none() {
+        ended = child.try_wait().unwrap();
+    }
+    let Some(status) = ended else {
+        // SIGKILL: no chance to clean up.
+        let _ = child.kill();
+        let _ = child.wait();
+        return true;
+    };
+    if !status.success() {
+        use std::io::{Read, Seek};
+        let mut stderr = stderr;
+        let mut text = String::new();
+        stderr.rewind().unwrap();
+        stderr.read_to_string(&mut text).unwrap();
+        panic!("{cmd:?} ended by itself with {status}: {text}");
+    }
+    false
 }
 
 fn run_ok(mut cmd: Command) -> Output {
