@@ -21,7 +21,7 @@ shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(mbox_split parse_message normalize query_parse extract_quotes
-           dkim_keyfile dkim_verify received_hops)
+           dkim_keyfile dkim_verify received_hops embedded)
 fi
 export RUSTC_BOOTSTRAP="${RUSTC_BOOTSTRAP:-1}"
 
@@ -64,12 +64,12 @@ while IFS= read -r -d '' f; do mail_files+=("$f"); done < <(
   find ../tests/fixtures -type f -size -256k -print0 2>/dev/null)
 while IFS= read -r -d '' f; do mail_files+=("$f"); done < <(
   find ../examples/sample-leak -type f ! -name '*.gz' -print0)
-mkdir -p corpus/{parse_message,dkim_verify,received_hops,mbox_split,normalize,extract_quotes,dkim_keyfile}
+mkdir -p corpus/{parse_message,dkim_verify,received_hops,mbox_split,normalize,extract_quotes,dkim_keyfile,embedded}
 n=0
 for f in "${mail_files[@]}"; do
   n=$((n + 1))
   name="seed-$n-${f##*/}"
-  for t in parse_message dkim_verify received_hops; do
+  for t in parse_message dkim_verify received_hops embedded; do
     cp "$f" "corpus/$t/$name"
   done
   # mbox_split: the first byte picks the variant (here mboxrd, 1 MiB limit).

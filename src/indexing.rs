@@ -70,6 +70,41 @@ pub fn doc(
         dkim_domains: Vec::new(),
         arc: Vec::new(),
         anomalies: Vec::new(),
+        is: Vec::new(),
+    }
+}
+
+/// The document of a message found inside archived messages, indexed with
+/// the first message that carries it (`key`, `thread`, `sources`,
+/// `folders` are that message's). Its id is `e-` and its identity, so that
+/// it never collides with an archived message's id.
+pub fn embedded_doc(
+    key: i64,
+    thread: i64,
+    e: &mailcite_archive::catalog::EmbeddedRow,
+    sources: Vec<String>,
+    folders: Vec<String>,
+) -> IndexDoc {
+    let mut is = vec!["embedded".to_string(), e.kind.clone()];
+    if e.reconstructed {
+        is.push("reconstructed".into());
+    }
+    IndexDoc {
+        key: key as u64,
+        id: format!("e-{}", e.identity),
+        message_id: e.message_id.clone(),
+        date: e.date_utc,
+        date_offset: e.date_offset.unwrap_or(0),
+        from: parties(&e.from),
+        to: parties(&e.to),
+        cc: parties(&e.cc),
+        subject: e.subject.clone().unwrap_or_default(),
+        text: e.text.clone(),
+        folders,
+        sources,
+        thread: Some(thread.to_string()),
+        is,
+        ..IndexDoc::default()
     }
 }
 
@@ -164,7 +199,28 @@ impl Observer for Feed<'_> {
                 );
                 add_evidence(&mut d, m.parsed, Some(m.auth), max_skew);
                 d.attachment_texts = texts_of(m.texts);
-                writer.add(&d).err()
+                if let Err(e) = writer.add(&d) {
+                    return Some(e);
+                }
+                // An original carried for the first time is indexed with
+                // this message.
+                for (pos, &(e, row, new)) in m.embedded.iter().enumerate() {
+                    if !new {
+                        continue;
+                    }
+                    let r = mailcite_archive::catalog::EmbeddedRow::from_embedded(row, pos, e);
+                    let c = embedded_doc(
+                        m.key,
+                        m.thread,
+                        &r,
+                        vec![m.source.to_string()],
+                        m.folder.map(|f| vec![f.to_string()]).unwrap_or_default(),
+                    );
+                    if let Err(e) = writer.add(&c) {
+                        return Some(e);
+                    }
+                }
+                None
             })
             .collect();
         if let Some(e) = errors.into_iter().next() {
@@ -350,21 +406,41 @@ fn docs_for(archive: &Archive, rows: &[MessageRow]) -> anyhow::Result<Vec<IndexD
         extra.push((sources, folders, cited, auth));
     }
     let max_skew = archive.catalog.max_date_skew()?;
-    Ok(raws
+    let built: Vec<(usize, IndexDoc, Vec<mailcite_archive::embedded::Embedded>)> = raws
         .into_par_iter()
         .map(|(i, raw)| {
             let m = &rows[i];
             let (sources, folders, cited, auth) = extra[i].clone();
             let mut parsed = parse_message_with_attachments(&raw);
             let texts = extract::attachments(&parsed);
+            let embedded = mailcite_archive::embedded::extract(&parsed);
             parsed.attachment_contents = Vec::new();
             let mut d = doc(m.key, m.id.to_hex(), &parsed, sources, folders, m.thread);
             d.cited_by = cited;
             d.attachment_texts = texts_of(&texts);
             add_evidence(&mut d, &parsed, auth.as_deref(), max_skew);
-            d
+            (i, d, embedded)
         })
-        .collect())
+        .collect();
+    // Messages found inside these (recorded here too, so that an archive
+    // from before they were extracted gains them when its index is
+    // rebuilt), each indexed with the first message that carries it.
+    let mut docs = Vec::with_capacity(built.len());
+    for (i, d, embedded) in built {
+        let m = &rows[i];
+        archive.catalog.record_embedded(m.key, &embedded)?;
+        for e in archive.catalog.embedded_first_in(m.key)? {
+            docs.push(embedded_doc(
+                m.key,
+                m.thread,
+                &e,
+                d.sources.clone(),
+                d.folders.clone(),
+            ));
+        }
+        docs.push(d);
+    }
+    Ok(docs)
 }
 
 /// Indexes every message with a key above the index's, and refreshes the

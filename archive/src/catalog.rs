@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Version of the catalog schema this build reads and writes.
-pub const CATALOG_VERSION: u32 = 2;
+pub const CATALOG_VERSION: u32 = 3;
 
 const SCHEMA: &str = r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -136,6 +136,173 @@ ALTER TABLE attachments ADD COLUMN text_format TEXT;
 ALTER TABLE attachments ADD COLUMN text_chars INTEGER;
 ALTER TABLE attachments ADD COLUMN text_error TEXT;
 "#;
+
+/// Version 3: messages found inside other messages (attached or pasted),
+/// one row per distinct original (`identity`), linked to every message that
+/// carries it.
+const SCHEMA_V3: &str = r#"
+CREATE TABLE embedded (
+  id INTEGER PRIMARY KEY,
+  identity BLOB NOT NULL UNIQUE,
+  kind TEXT NOT NULL, reconstructed INTEGER NOT NULL,
+  message_id TEXT, date_utc INTEGER, date_offset INTEGER, zone_known INTEGER NOT NULL,
+  date_raw TEXT, from_json TEXT NOT NULL, to_json TEXT NOT NULL, cc_json TEXT NOT NULL,
+  subject TEXT, text TEXT NOT NULL
+);
+CREATE INDEX embedded_message_id ON embedded(message_id);
+CREATE TABLE embeddings (
+  parent INTEGER NOT NULL, pos INTEGER NOT NULL, child INTEGER NOT NULL,
+  container INTEGER, marker TEXT, start_char INTEGER, end_char INTEGER,
+  PRIMARY KEY (parent, pos)
+) WITHOUT ROWID;
+CREATE INDEX embeddings_child ON embeddings(child, parent);
+"#;
+
+/// A message found inside an archived message, as the catalog keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EmbeddedRow {
+    /// Row id in `embedded` (the same original carried by several messages
+    /// has one row).
+    pub child: i64,
+    /// Position among the messages embedded in the carrying message.
+    pub pos: i64,
+    /// Position of the embedded message that contains this one, if any.
+    pub container: Option<i64>,
+    /// `attached`, `forwarded` or `quoted`.
+    pub kind: String,
+    /// Read back from pasted text (not an attached MIME part).
+    pub reconstructed: bool,
+    /// The marker line as written.
+    pub marker: Option<String>,
+    /// SHA-256 identity, hex.
+    pub identity: String,
+    /// Message-ID, if written.
+    pub message_id: Option<String>,
+    /// Unix seconds (wall clock read as UTC when `zone_known` is false).
+    pub date_utc: Option<i64>,
+    /// Zone offset, seconds.
+    pub date_offset: Option<i32>,
+    /// Whether the written date named its zone.
+    pub zone_known: bool,
+    /// Date as written.
+    pub date_raw: Option<String>,
+    /// From.
+    pub from: Vec<crate::message::Address>,
+    /// To.
+    pub to: Vec<crate::message::Address>,
+    /// Cc.
+    pub cc: Vec<crate::message::Address>,
+    /// Subject.
+    pub subject: Option<String>,
+    /// Its own text.
+    pub text: String,
+}
+
+const EMBEDDED_COLUMNS: &str = "e.id, l.pos, l.container, e.kind, e.reconstructed, l.marker, \
+     hex(e.identity), e.message_id, e.date_utc, e.date_offset, e.zone_known, e.date_raw, \
+     e.from_json, e.to_json, e.cc_json, e.subject, e.text";
+
+impl EmbeddedRow {
+    /// The row an [`crate::embedded::Embedded`] message is stored as.
+    pub fn from_embedded(child: i64, pos: usize, m: &crate::embedded::Embedded) -> EmbeddedRow {
+        EmbeddedRow {
+            child,
+            pos: pos as i64,
+            container: m.container.map(|c| c as i64),
+            kind: m.kind.as_str().to_string(),
+            reconstructed: m.reconstructed,
+            marker: m.marker.clone(),
+            identity: m.identity.to_hex(),
+            message_id: m.message_id.clone(),
+            date_utc: m.date.map(|d| d.utc),
+            date_offset: m.date.filter(|_| m.zone_known).map(|d| d.offset_secs),
+            zone_known: m.zone_known,
+            date_raw: m.date_raw.clone(),
+            from: m.from.clone(),
+            to: m.to.clone(),
+            cc: m.cc.clone(),
+            subject: m.subject.clone(),
+            text: m.text.clone(),
+        }
+    }
+}
+
+fn embedded_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EmbeddedRow> {
+    let addrs = |i: usize| -> rusqlite::Result<Vec<crate::message::Address>> {
+        let s: String = r.get(i)?;
+        Ok(serde_json::from_str(&s).unwrap_or_default())
+    };
+    Ok(EmbeddedRow {
+        child: r.get(0)?,
+        pos: r.get(1)?,
+        container: r.get(2)?,
+        kind: r.get(3)?,
+        reconstructed: r.get(4)?,
+        marker: r.get(5)?,
+        identity: r.get::<_, String>(6)?.to_lowercase(),
+        message_id: r.get(7)?,
+        date_utc: r.get(8)?,
+        date_offset: r.get(9)?,
+        zone_known: r.get(10)?,
+        date_raw: r.get(11)?,
+        from: addrs(12)?,
+        to: addrs(13)?,
+        cc: addrs(14)?,
+        subject: r.get(15)?,
+        text: r.get(16)?,
+    })
+}
+
+/// Records the messages embedded in message `parent` (idempotent: an
+/// original already known is linked, not stored again). Returns each one's
+/// row id and whether it was new.
+fn insert_embedded(
+    tx: &rusqlite::Transaction<'_>,
+    parent: i64,
+    list: &[crate::embedded::Embedded],
+) -> rusqlite::Result<Vec<(i64, bool)>> {
+    let mut ins = tx.prepare_cached(
+        "INSERT OR IGNORE INTO embedded (identity, kind, reconstructed, message_id, date_utc, \
+         date_offset, zone_known, date_raw, from_json, to_json, cc_json, subject, text) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?;
+    let mut find = tx.prepare_cached("SELECT id FROM embedded WHERE identity = ?1")?;
+    let mut link = tx.prepare_cached(
+        "INSERT OR IGNORE INTO embeddings (parent, pos, child, container, marker, start_char, end_char) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    let json = |a: &[crate::message::Address]| serde_json::to_string(a).unwrap_or_default();
+    let mut out = Vec::with_capacity(list.len());
+    for (pos, m) in list.iter().enumerate() {
+        let new = ins.execute(params![
+            &m.identity.0[..],
+            m.kind.as_str(),
+            m.reconstructed,
+            m.message_id,
+            m.date.map(|d| d.utc),
+            m.date.filter(|_| m.zone_known).map(|d| d.offset_secs),
+            m.zone_known,
+            m.date_raw,
+            json(&m.from),
+            json(&m.to),
+            json(&m.cc),
+            m.subject,
+            m.text,
+        ])? == 1;
+        let child: i64 = find.query_row([&m.identity.0[..]], |r| r.get(0))?;
+        link.execute(params![
+            parent,
+            pos as i64,
+            child,
+            m.container.map(|c| c as i64),
+            m.marker,
+            m.span.map(|s| s.0 as i64),
+            m.span.map(|s| s.1 as i64),
+        ])?;
+        out.push((child, new));
+    }
+    Ok(out)
+}
 
 /// The catalog database.
 pub struct Catalog {
@@ -288,6 +455,8 @@ pub struct NewMessage<'a> {
     /// Text extraction outcome per attachment (same order as
     /// `parsed.attachments`; may be empty when not extracted).
     pub texts: &'a [crate::extract::Outcome],
+    /// Messages found inside it ([`crate::embedded::extract`]).
+    pub embedded: &'a [crate::embedded::Embedded],
 }
 
 /// An occurrence to insert.
@@ -354,6 +523,9 @@ pub struct BatchResult {
     pub threads: Vec<i64>,
     /// Earlier messages whose thread number changed (two threads merged).
     pub rethreaded: Vec<i64>,
+    /// Per new message, its embedded messages: row id and whether this
+    /// batch stored that original first.
+    pub embedded: Vec<Vec<(i64, bool)>>,
 }
 
 /// Gives a new message its thread: the thread of any Message-ID it carries or
@@ -568,9 +740,9 @@ impl Catalog {
         if !exists || (!read_only && cat.has_no_tables()?) {
             cat.create_schema()?;
         }
-        if read_only && cat.version()? == Some(1) {
-            // An archive written by mailcite 0.1 with catalog version 1:
-            // upgrade it once (additive), then read it.
+        if read_only && matches!(cat.version()?, Some(v) if v < CATALOG_VERSION) {
+            // An archive written by an earlier mailcite: upgrade it once
+            // (additive), then read it.
             drop(cat);
             Catalog::open(path, false, false)?;
             return Catalog::open(path, false, true);
@@ -595,10 +767,11 @@ impl Catalog {
         Ok(v.and_then(|v| v.parse().ok()))
     }
 
-    /// Upgrades a version 1 catalog to version 2 in one transaction: adds the
-    /// authenticity tables and marks every message as not yet checked
-    /// (`mailcite dkim` checks them). Other versions are left to
-    /// `check_version`.
+    /// Upgrades an older catalog in one transaction: version 1 to 2 adds
+    /// the authenticity tables and marks every message as not yet checked
+    /// (`mailcite dkim` checks them); version 2 to 3 adds the tables of
+    /// embedded messages, filled when the index is rebuilt (the index schema
+    /// changed with it). Other versions are left to `check_version`.
     fn migrate(&mut self) -> Result<()> {
         let e = sql_err(&self.path);
         let tx = self
@@ -613,17 +786,155 @@ impl Catalog {
             )
             .optional()
             .map_err(&e)?;
-        if v.as_deref() != Some("1") {
-            return Ok(());
+        let mut v = match v.as_deref() {
+            Some("1") => 1,
+            Some("2") => 2,
+            _ => return Ok(()),
+        };
+        if v == 1 {
+            tx.execute_batch(SCHEMA_V2).map_err(&e)?;
+            tx.execute_batch("INSERT INTO dkim_unchecked (message) SELECT id FROM messages;")
+                .map_err(&e)?;
+            v = 2;
         }
-        tx.execute_batch(SCHEMA_V2).map_err(&e)?;
-        tx.execute_batch(
-            "INSERT INTO dkim_unchecked (message) SELECT id FROM messages;
-             UPDATE meta SET value = '2' WHERE key = 'catalog_version';",
+        if v == 2 {
+            tx.execute_batch(SCHEMA_V3).map_err(&e)?;
+        }
+        tx.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'catalog_version'",
+            [CATALOG_VERSION.to_string()],
         )
         .map_err(&e)?;
         tx.commit().map_err(&e)?;
         Ok(())
+    }
+
+    /// Records the messages embedded in `parent` in one transaction
+    /// (idempotent); returns each one's row id and whether it was new.
+    pub fn record_embedded(
+        &self,
+        parent: i64,
+        list: &[crate::embedded::Embedded],
+    ) -> Result<Vec<(i64, bool)>> {
+        let e = sql_err(&self.path);
+        let tx = self.conn.unchecked_transaction().map_err(&e)?;
+        let out = insert_embedded(&tx, parent, list).map_err(&e)?;
+        tx.commit().map_err(&e)?;
+        Ok(out)
+    }
+
+    /// The messages embedded in message `parent`, in order.
+    pub fn embedded_in(&self, parent: i64) -> Result<Vec<EmbeddedRow>> {
+        let e = sql_err(&self.path);
+        let mut st = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {EMBEDDED_COLUMNS} FROM embeddings l JOIN embedded e ON e.id = l.child \
+                 WHERE l.parent = ?1 ORDER BY l.pos"
+            ))
+            .map_err(&e)?;
+        let rows = st.query_map([parent], embedded_row).map_err(&e)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(&e)
+    }
+
+    /// One embedded original by row id, as first carried (lowest parent key):
+    /// the row and that parent's key.
+    pub fn embedded(&self, child: i64) -> Result<Option<(EmbeddedRow, i64)>> {
+        let e = sql_err(&self.path);
+        let mut st = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {EMBEDDED_COLUMNS}, l.parent FROM embeddings l JOIN embedded e ON e.id = l.child \
+                 WHERE l.child = ?1 ORDER BY l.parent, l.pos LIMIT 1"
+            ))
+            .map_err(&e)?;
+        st.query_row([child], |r| Ok((embedded_row(r)?, r.get(17)?)))
+            .optional()
+            .map_err(&e)
+    }
+
+    /// The embedded original whose identity is `hex` (or starts with it,
+    /// when that is unambiguous), as first carried; and that carrier's key.
+    pub fn embedded_by_identity(&self, hex: &str) -> Result<Option<(EmbeddedRow, i64)>> {
+        let e = sql_err(&self.path);
+        let hex = hex.trim().to_uppercase();
+        if hex.is_empty() || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id FROM embedded WHERE hex(identity) LIKE ?1 || '%' LIMIT 2")
+            .map_err(&e)?;
+        let ids: Vec<i64> = st
+            .query_map([&hex], |r| r.get(0))
+            .map_err(&e)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(&e)?;
+        match ids.as_slice() {
+            [one] => self.embedded(*one),
+            _ => Ok(None),
+        }
+    }
+
+    /// Keys of every message that carries embedded original `child`.
+    pub fn embedded_parents(&self, child: i64) -> Result<Vec<i64>> {
+        let e = sql_err(&self.path);
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT DISTINCT parent FROM embeddings WHERE child = ?1 ORDER BY parent",
+            )
+            .map_err(&e)?;
+        let rows = st.query_map([child], |r| r.get(0)).map_err(&e)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(&e)
+    }
+
+    /// Embedded originals whose first carrier is `parent` (each is indexed
+    /// once, with its first carrier).
+    pub fn embedded_first_in(&self, parent: i64) -> Result<Vec<EmbeddedRow>> {
+        Ok(self
+            .embedded_in(parent)?
+            .into_iter()
+            .filter(|r| {
+                self.embedded_parents(r.child)
+                    .map(|p| p.first() == Some(&parent))
+                    .unwrap_or(false)
+            })
+            .fold(Vec::new(), |mut acc: Vec<EmbeddedRow>, r| {
+                if !acc.iter().any(|a| a.child == r.child) {
+                    acc.push(r);
+                }
+                acc
+            }))
+    }
+
+    /// Every embedded original as the index must hold it: identity (hex,
+    /// lowercase) and the key of its first carrier.
+    pub fn embedded_first_carriers(&self) -> Result<Vec<(String, i64)>> {
+        let e = sql_err(&self.path);
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT lower(hex(e.identity)), min(l.parent) FROM embedded e \
+                 JOIN embeddings l ON l.child = e.id GROUP BY e.id",
+            )
+            .map_err(&e)?;
+        let rows = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(&e)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(&e)
+    }
+
+    /// Number of distinct embedded originals, and of links to carriers.
+    pub fn embedded_counts(&self) -> Result<(u64, u64)> {
+        let e = sql_err(&self.path);
+        self.conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM embedded), (SELECT count(*) FROM embeddings)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(&e)
     }
 
     fn has_no_tables(&self) -> Result<bool> {
@@ -639,6 +950,7 @@ impl Catalog {
         let tx = self.conn.transaction().map_err(&e)?;
         tx.execute_batch(SCHEMA).map_err(&e)?;
         tx.execute_batch(SCHEMA_V2).map_err(&e)?;
+        tx.execute_batch(SCHEMA_V3).map_err(&e)?;
         tx.execute(
             "INSERT INTO meta (key, value) VALUES ('catalog_version', ?1)",
             [CATALOG_VERSION.to_string()],
@@ -916,6 +1228,7 @@ impl Catalog {
             }
         }
         let mut keys = Vec::with_capacity(b.messages.len());
+        let mut embedded = Vec::with_capacity(b.messages.len());
         let mut rethreaded = Vec::new();
         let mut threads = Vec::with_capacity(b.messages.len());
         {
@@ -1008,6 +1321,7 @@ impl Catalog {
                     .map_err(&e)?;
                 }
                 crate::auth::insert_results(&tx, key, m.auth).map_err(&e)?;
+                embedded.push(insert_embedded(&tx, key, m.embedded).map_err(&e)?);
             }
         }
         {
@@ -1078,6 +1392,7 @@ impl Catalog {
             keys,
             threads,
             rethreaded,
+            embedded,
         })
     }
 

@@ -143,6 +143,10 @@ pub struct Stored<'a> {
     pub auth: &'a [AuthResult],
     /// Text extracted from each attachment.
     pub texts: &'a [crate::extract::Outcome],
+    /// Messages found inside it, each with its row id in the catalog's
+    /// `embedded` table and whether this message is the first to carry it
+    /// (then it is indexed with it).
+    pub embedded: Vec<(&'a crate::embedded::Embedded, i64, bool)>,
 }
 
 /// Receives messages as their batch commits (used to index during import).
@@ -393,6 +397,7 @@ struct Checked {
     parsed: ParsedMessage,
     auth: Vec<AuthResult>,
     texts: Vec<crate::extract::Outcome>,
+    embedded: Vec<crate::embedded::Embedded>,
 }
 
 struct Prepared {
@@ -460,15 +465,18 @@ fn commit_batch(
             let mut pm = parse_message_with_attachments(&raw.bytes);
             pm.warnings.splice(0..0, raw.warnings.iter().cloned());
             let texts = crate::extract::attachments(&pm);
+            let embedded = crate::embedded::extract(&pm);
             pm.attachment_contents = Vec::new();
             Checked {
                 auth: crate::auth::check(&raw.bytes, keys, &checked_at),
                 parsed: pm,
                 texts,
+                embedded,
             }
         })
         .collect();
-    let (mut parsed, mut auth, mut texts) = (
+    let (mut parsed, mut auth, mut texts, mut embedded) = (
+        Vec::with_capacity(checked.len()),
         Vec::with_capacity(checked.len()),
         Vec::with_capacity(checked.len()),
         Vec::with_capacity(checked.len()),
@@ -477,6 +485,7 @@ fn commit_batch(
         parsed.push(c.parsed);
         auth.push(c.auth);
         texts.push(c.texts);
+        embedded.push(c.embedded);
     }
     for (n, &i) in new_positions.iter().enumerate() {
         let raw = &prepared[i].raw;
@@ -539,6 +548,7 @@ fn commit_batch(
                     parsed: &parsed[n],
                     auth: &auth[n],
                     texts: &texts[n],
+                    embedded: &embedded[n],
                     block: b,
                     inner_offset: block.entries[k].1,
                 },
@@ -609,6 +619,11 @@ fn commit_batch(
                 thread: written.threads[n],
                 auth: &auth[n],
                 texts: &texts[n],
+                embedded: embedded[n]
+                    .iter()
+                    .zip(&written.embedded[n])
+                    .map(|(e, &(row, new))| (e, row, new))
+                    .collect(),
             }
         })
         .collect();

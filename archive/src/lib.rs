@@ -23,6 +23,7 @@ pub mod catalog;
 pub mod citation;
 pub mod digest;
 pub mod dkim;
+pub mod embedded;
 pub mod error;
 pub mod extract;
 pub mod ingest;

@@ -51,6 +51,10 @@ pub struct IndexDoc {
     pub arc: Vec<String>,
     /// Anomalies found in the message's evidence (`date`).
     pub anomalies: Vec<String>,
+    /// For a message found inside another: `embedded`, its kind
+    /// (`attached`, `forwarded`, `quoted`) and `reconstructed` when read
+    /// back from pasted text. Empty for archived messages.
+    pub is: Vec<String>,
 }
 
 /// A mailbox in an address header.

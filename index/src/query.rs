@@ -133,10 +133,12 @@ pub enum Target {
     Arc,
     /// `anomaly:` (evidence that does not add up, e.g. `anomaly:date`)
     Anomaly,
+    /// `is:` (messages found inside other messages, e.g. `is:embedded`)
+    Is,
 }
 
 /// The field names of the query language, in the order error messages list them.
-pub const FIELD_NAMES: [&str; 25] = [
+pub const FIELD_NAMES: [&str; 26] = [
     "from",
     "to",
     "cc",
@@ -159,6 +161,7 @@ pub const FIELD_NAMES: [&str; 25] = [
     "dkimdomain",
     "arc",
     "anomaly",
+    "is",
     "date",
     "before",
     "after",
@@ -197,6 +200,7 @@ fn field_by_name(name: &str) -> Option<FieldName> {
         "dkimdomain" => DkimDomain,
         "arc" => Arc,
         "anomaly" => Anomaly,
+        "is" => Is,
         "date" => return Some(FieldName::Date),
         "before" => return Some(FieldName::Before),
         "after" => return Some(FieldName::After),
@@ -231,6 +235,7 @@ impl Target {
             DkimDomain => "dkimdomain",
             Arc => "arc",
             Anomaly => "anomaly",
+            Is => "is",
         }
     }
 
@@ -862,7 +867,8 @@ fn value_word(ctx: Ctx, word: &str, pos: usize) -> Result<Option<Node>, QueryErr
         | Target::Cited
         | Target::Dkim
         | Target::Arc
-        | Target::Anomaly => {
+        | Target::Anomaly
+        | Target::Is => {
             if kind == TermKind::Prefix {
                 return err(
                     pos,
@@ -937,7 +943,8 @@ fn value_phrase(ctx: Ctx, text: &str, slop: u32, pos: usize) -> Result<Option<No
         | Target::Cited
         | Target::Dkim
         | Target::Arc
-        | Target::Anomaly => keyword_value(target, text.trim(), pos)?,
+        | Target::Anomaly
+        | Target::Is => keyword_value(target, text.trim(), pos)?,
         _ => text.to_string(),
     };
     Ok(Some(term(target, value, TermKind::Exact, pos)))
@@ -970,6 +977,17 @@ fn keyword_value(target: Target, value: &str, pos: usize) -> Result<String, Quer
                     "unknown value \"{value}\" for {}: at column {col}; use pass, fail, nokey, \
                      revoked, expired, weak, none, invalid or unchecked",
                     target.name()
+                ),
+            ),
+        },
+        Target::Is => match lower.as_str() {
+            "embedded" | "attached" | "forwarded" | "quoted" | "reconstructed" => Ok(lower),
+            "forward" | "fwd" => Ok("forwarded".into()),
+            _ => err(
+                pos,
+                format!(
+                    "unknown value \"{value}\" for is: at column {col}; use is:embedded, \
+                     is:attached, is:forwarded, is:quoted or is:reconstructed"
                 ),
             ),
         },
@@ -1341,7 +1359,32 @@ pub(crate) fn to_tantivy_with(
             })
             .collect(),
     };
-    t.node(&query.root)
+    let q = t.node(&query.root);
+    // Messages found inside other messages have documents of their own;
+    // they answer only queries that ask for them with `is:`.
+    if query.root.mentions(Target::Is) {
+        q
+    } else {
+        Box::new(BooleanQuery::new(vec![
+            (Occur::Must, q),
+            (
+                Occur::MustNot,
+                term_query(schema.fields().is, "embedded", IndexRecordOption::Basic),
+            ),
+        ]))
+    }
+}
+
+impl Node {
+    /// Whether a term of the query targets `target`.
+    fn mentions(&self, target: Target) -> bool {
+        match self {
+            Node::And(c) | Node::Or(c) => c.iter().any(|n| n.mentions(target)),
+            Node::Not(n) => n.mentions(target),
+            Node::Term(t) => t.target == target,
+            Node::Phrase(_) | Node::Date(_) => false,
+        }
+    }
 }
 
 struct Translator<'a> {
@@ -1712,6 +1755,7 @@ impl Translator<'_> {
             Target::Dkim => term_query(f.dkim, text, IndexRecordOption::Basic),
             Target::Arc => term_query(f.arc, text, IndexRecordOption::Basic),
             Target::Anomaly => term_query(f.anomaly, text, IndexRecordOption::Basic),
+            Target::Is => term_query(f.is, text, IndexRecordOption::Basic),
             Target::DkimDomain => self.raw_term(
                 f.dkim_domain,
                 &text.trim().trim_matches('.').to_lowercase(),

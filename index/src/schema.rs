@@ -29,6 +29,7 @@
 //! | `dkimdomain` | raw | `d=` domain of each DKIM signature, lowercase |
 //! | `arc` | raw | status of each ARC-Seal and ARC-Message-Signature |
 //! | `anomaly` | raw | `date` when the Date header is far from the first Received hop |
+//! | `is` | raw | on the document of a message found inside another: `embedded`, its kind (`attached`, `forwarded`, `quoted`) and `reconstructed` when read back from pasted text; searches leave these documents out unless they name `is:` |
 //!
 //! Every exact-term value is lowercased when indexed and when queried, so
 //! exact matches are case-insensitive. Raw fields have neither frequencies nor
@@ -50,7 +51,7 @@ use crate::analyzers::{BASE_TOKENIZER, RAW_TOKENIZER};
 /// Version of the on-disk schema and of the analysis behind it. Any change to
 /// fields, analyzers or value normalization must bump it; an index of another
 /// version is refused with advice to run `mailcite reindex`.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Handles of every field.
 #[derive(Debug, Clone)]
@@ -117,6 +118,8 @@ pub struct Fields {
     pub arc: Field,
     /// Anomalies (`date`).
     pub anomaly: Field,
+    /// What an embedded message is (`embedded`, `forwarded`, ...).
+    pub is: Field,
 }
 
 /// The schema with its field handles.
@@ -212,6 +215,7 @@ impl IndexSchema {
         let dkim_domain = b.add_text_field("dkimdomain", raw());
         let arc = b.add_text_field("arc", raw());
         let anomaly = b.add_text_field("anomaly", raw());
+        let is = b.add_text_field("is", raw());
         let fields = Fields {
             key,
             id,
@@ -244,6 +248,7 @@ impl IndexSchema {
             dkim_domain,
             arc,
             anomaly,
+            is,
         };
         IndexSchema {
             schema: b.build(),

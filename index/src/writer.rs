@@ -356,6 +356,9 @@ pub(crate) fn build_document(schema: &IndexSchema, doc: &IndexDoc) -> TantivyDoc
     for anomaly in &doc.anomalies {
         add_nonempty(&mut d, f.anomaly, anomaly.trim().to_lowercase());
     }
+    for what in &doc.is {
+        add_nonempty(&mut d, f.is, what.trim().to_lowercase());
+    }
     d
 }
 

@@ -34,6 +34,24 @@ pub(crate) struct HitOut {
     /// The DKIM result of every signature in words.
     #[serde(skip)]
     pub dkim_summary: String,
+    /// For a message found inside archived messages (`is:embedded`): how it
+    /// is carried and by which messages; `id` is then `e-` and its identity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub embedded: Option<EmbeddedOut>,
+}
+
+/// How an embedded message hit is carried.
+#[derive(Serialize)]
+pub(crate) struct EmbeddedOut {
+    /// `attached`, `forwarded` or `quoted`.
+    pub kind: String,
+    /// Read back from pasted text: header lines as written, the date maybe
+    /// without its zone.
+    pub reconstructed: bool,
+    /// Whether the date names its zone.
+    pub zone_known: bool,
+    /// Ids of the archived messages that carry it.
+    pub carried_by: Vec<String>,
 }
 
 /// An article citing a hit.
@@ -105,17 +123,32 @@ pub(crate) fn hits(
     // and decoding each message to cut its snippet, in parallel.
     let mut rows = Vec::with_capacity(page.len());
     for h in page {
-        if let Some(m) = archive.catalog.message(h.key as i64)? {
+        if let Some(identity) = h.id.strip_prefix("e-") {
+            if let Some((row, _)) = archive.catalog.embedded_by_identity(identity)? {
+                let carried_by = archive
+                    .catalog
+                    .embedded_parents(row.child)?
+                    .into_iter()
+                    .filter_map(|k| archive.catalog.message(k).ok().flatten())
+                    .map(|m| m.id.to_hex())
+                    .collect();
+                rows.push(Row::Embedded(h.score, Box::new(row), carried_by));
+            }
+        } else if let Some(m) = archive.catalog.message(h.key as i64)? {
             let cited = archive.catalog.articles_citing(m.key)?;
             let auth =
                 crate::authenticity::authenticity(archive.catalog.auth_results(m.key)?.as_deref());
-            rows.push((h.score, m, cited, auth));
+            rows.push(Row::Message(h.score, m, cited, auth));
         }
     }
     let store = &archive.store;
     let snippets: Vec<(mailcite_index::Snippet, Option<String>)> = rows
         .par_iter()
-        .map(|(_, m, _, _)| {
+        .map(|row| {
+            let m = match row {
+                Row::Embedded(_, e, _) => return (searcher.snippet(query, &e.text, 200), None),
+                Row::Message(_, m, _, _) => m,
+            };
             let Ok(raw) = store.read(&m.id, &m.location) else {
                 return (searcher.snippet(query, "", 200), None);
             };
@@ -131,28 +164,93 @@ pub(crate) fn hits(
     let hits: Vec<HitOut> = rows
         .into_iter()
         .zip(snippets)
-        .map(|((score, m, cited, auth), (snip, in_attachment))| HitOut {
-            id: m.id.to_hex(),
-            message_id: m.message_id.clone(),
-            date: m
-                .date_utc
-                .map(|t| output::date_in_zone(t, m.date_offset.unwrap_or(0))),
-            from: m.from,
-            to: m.to,
-            subject: m.subject,
-            snippet: snip.text,
-            highlights: snip.highlights,
-            in_attachment,
-            score,
-            cited_by: cited
-                .into_iter()
-                .map(|(article, title)| CitedBy { article, title })
-                .collect(),
-            dkim: auth.dkim,
-            dkim_summary: auth.summary,
+        .map(|(row, (snip, in_attachment))| match row {
+            Row::Message(score, m, cited, auth) => HitOut {
+                id: m.id.to_hex(),
+                message_id: m.message_id.clone(),
+                date: m
+                    .date_utc
+                    .map(|t| output::date_in_zone(t, m.date_offset.unwrap_or(0))),
+                from: m.from,
+                to: m.to,
+                subject: m.subject,
+                snippet: snip.text,
+                highlights: snip.highlights,
+                in_attachment,
+                score,
+                cited_by: cited
+                    .into_iter()
+                    .map(|(article, title)| CitedBy { article, title })
+                    .collect(),
+                dkim: auth.dkim,
+                dkim_summary: auth.summary,
+                embedded: None,
+            },
+            Row::Embedded(score, e, carried_by) => {
+                let e = *e;
+                HitOut {
+                    id: format!("e-{}", e.identity),
+                    message_id: e.message_id.clone(),
+                    date: e.date_utc.map(|t| embedded_date(t, e.date_offset)),
+                    from: e.from,
+                    to: e.to,
+                    subject: e.subject,
+                    snippet: snip.text,
+                    highlights: snip.highlights,
+                    in_attachment: None,
+                    score,
+                    cited_by: Vec::new(),
+                    dkim: "unchecked".into(),
+                    dkim_summary: String::new(),
+                    embedded: Some(EmbeddedOut {
+                        kind: e.kind,
+                        reconstructed: e.reconstructed,
+                        zone_known: e.zone_known,
+                        carried_by,
+                    }),
+                }
+            }
         })
         .collect();
     Ok(hits)
+}
+
+/// A hit's catalog record: an archived message, or a message found inside
+/// archived messages with the ids of those that carry it.
+// A page holds at most a few hundred rows: their size does not matter.
+#[allow(clippy::large_enum_variant)]
+enum Row {
+    Message(
+        f32,
+        mailcite_archive::catalog::MessageRow,
+        Vec<(i64, Option<String>)>,
+        crate::authenticity::Authenticity,
+    ),
+    Embedded(
+        f32,
+        Box<mailcite_archive::catalog::EmbeddedRow>,
+        Vec<String>,
+    ),
+}
+
+/// [`embedded_date`], or `(no date)`.
+pub(crate) fn embedded_date_or_none(utc: Option<i64>, offset: Option<i32>) -> String {
+    utc.map_or_else(|| "(no date)".to_string(), |t| embedded_date(t, offset))
+}
+
+/// The date of an embedded message: in its zone, or its wall-clock time
+/// marked "zone unknown" when the pasted date named none.
+pub(crate) fn embedded_date(utc: i64, offset: Option<i32>) -> String {
+    match offset {
+        Some(o) => output::date_in_zone(utc, o),
+        None => {
+            let s = output::date_in_zone(utc, 0);
+            format!(
+                "{} (zone unknown)",
+                s.trim_end_matches(" +0000").trim_end_matches(" UTC")
+            )
+        }
+    }
 }
 
 pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<Outcome> {
@@ -230,6 +328,22 @@ pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<Outcome> {
             clip(&line(&sender(&h.from)), 30),
             clip(&line(h.subject.as_deref().unwrap_or("(no subject)")), 80)
         );
+        if let Some(e) = &h.embedded {
+            outln!(
+                "    {} inside {}{}",
+                e.kind,
+                e.carried_by
+                    .iter()
+                    .map(|id| short_id(id))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if e.reconstructed {
+                    " (reconstructed from the text)"
+                } else {
+                    ""
+                }
+            );
+        }
         if !h.snippet.is_empty() {
             match &h.in_attachment {
                 Some(name) => outln!(

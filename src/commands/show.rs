@@ -38,11 +38,28 @@ struct ShowOut<'a> {
     date_skew_secs: Option<i64>,
     /// True when `date_skew_secs` exceeds the archive's threshold.
     date_anomaly: bool,
+    /// Messages found inside this one (attached, or pasted and
+    /// reconstructed), in order; `show e-IDENTITY` shows one.
+    embedded: Vec<mailcite_archive::catalog::EmbeddedRow>,
+}
+
+/// `show e-IDENTITY --json`.
+#[derive(Serialize)]
+struct EmbeddedShowOut {
+    id: String,
+    #[serde(flatten)]
+    message: mailcite_archive::catalog::EmbeddedRow,
+    date: Option<String>,
+    /// Ids of the archived messages that carry it.
+    carried_by: Vec<String>,
 }
 
 pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<Outcome> {
     let archive = Archive::open(&ctx.archive, Mode::Read)
         .with_context(|| format!("cannot open the archive {}", ctx.archive.display()))?;
+    if let Some(identity) = args.id.trim().strip_prefix("e-") {
+        return show_embedded(&archive, identity, args.json);
+    }
     let m = archive.lookup(&args.id)?;
     let raw = archive.raw(&m).with_context(|| {
         format!(
@@ -88,6 +105,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<Outcome> {
     };
     let max_skew = archive.catalog.max_date_skew()?;
     let anomaly = skew.is_some_and(|s| s.unsigned_abs() > max_skew.max(0) as u64);
+    let embedded = archive.catalog.embedded_in(m.key)?;
     if args.json {
         output::print_json(&ShowOut {
             message: &m,
@@ -106,6 +124,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<Outcome> {
             received: hops,
             date_skew_secs: skew,
             date_anomaly: anomaly,
+            embedded,
         })?;
         return Ok(Outcome::Success);
     }
@@ -266,6 +285,30 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<Outcome> {
                 c.citation.method,
                 c.citation.start_char,
                 c.citation.end_char
+            );
+        }
+    }
+    if !embedded.is_empty() {
+        outln!();
+        outln!(
+            "Messages inside ({}): `mailcite show e-ID` shows one",
+            embedded.len()
+        );
+        for e in &embedded {
+            let depth = nesting(&embedded, e);
+            outln!(
+                "  {}e-{}  {}{}  {}  {}  {}",
+                "  ".repeat(depth),
+                &e.identity[..12.min(e.identity.len())],
+                e.kind,
+                if e.reconstructed {
+                    " (reconstructed)"
+                } else {
+                    ""
+                },
+                crate::commands::search::embedded_date_or_none(e.date_utc, e.date_offset),
+                output::clip(&l(&output::sender(&e.from)), 30),
+                output::clip(&l(e.subject.as_deref().unwrap_or("(no subject)")), 60)
             );
         }
     }
@@ -512,4 +555,112 @@ pub fn occurrence_line(o: &Occurrence) -> String {
         s.push_str(&format!("  container sha256:{sha}"));
     }
     s
+}
+
+/// How deep `e` is nested among the messages embedded in one message.
+fn nesting(
+    all: &[mailcite_archive::catalog::EmbeddedRow],
+    e: &mailcite_archive::catalog::EmbeddedRow,
+) -> usize {
+    let mut depth = 0;
+    let mut at = e.container;
+    while let Some(c) = at {
+        depth += 1;
+        if depth > all.len() {
+            break;
+        }
+        at = all.iter().find(|x| x.pos == c).and_then(|x| x.container);
+    }
+    depth
+}
+
+/// `mailcite show e-IDENTITY`: a message found inside archived messages.
+fn show_embedded(archive: &Archive, identity: &str, json: bool) -> anyhow::Result<Outcome> {
+    let Some((e, _)) = archive.catalog.embedded_by_identity(identity)? else {
+        anyhow::bail!(
+            "no message found inside another has the id e-{}; `mailcite search is:embedded` lists them (give more characters if the prefix is ambiguous)",
+            sanitize::line(identity)
+        );
+    };
+    let carried_by: Vec<String> = archive
+        .catalog
+        .embedded_parents(e.child)?
+        .into_iter()
+        .filter_map(|k| archive.catalog.message(k).ok().flatten())
+        .map(|m| m.id.to_hex())
+        .collect();
+    let date = e
+        .date_utc
+        .map(|t| crate::commands::search::embedded_date(t, e.date_offset));
+    if json {
+        output::print_json(&EmbeddedShowOut {
+            id: format!("e-{}", e.identity),
+            date,
+            carried_by,
+            message: e,
+        })?;
+        return Ok(Outcome::Success);
+    }
+    let l = |s: &str| sanitize::line(s);
+    let addrs = |a: &[mailcite_archive::message::Address]| {
+        a.iter()
+            .map(|x| match (&x.name, &x.address) {
+                (Some(n), Some(a)) => format!("{n} <{a}>"),
+                (Some(n), None) => n.clone(),
+                (None, Some(a)) => a.clone(),
+                (None, None) => String::new(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    outln!("e-{}", e.identity);
+    outln!(
+        "{}",
+        match (e.kind.as_str(), e.reconstructed) {
+            ("attached", _) =>
+                "Attached message (message/rfc822 part): headers and text as sent".to_string(),
+            (k, true) => format!(
+                "{} message reconstructed from the text of the carrying message: header lines as pasted{}",
+                if k == "forwarded" {
+                    "Forwarded"
+                } else {
+                    "Quoted"
+                },
+                e.marker
+                    .as_deref()
+                    .map(|m| format!(" under \"{}\"", l(m)))
+                    .unwrap_or_default()
+            ),
+            (k, false) => k.to_string(),
+        }
+    );
+    outln!("From:       {}", l(&addrs(&e.from)));
+    if !e.to.is_empty() {
+        outln!("To:         {}", l(&addrs(&e.to)));
+    }
+    if !e.cc.is_empty() {
+        outln!("Cc:         {}", l(&addrs(&e.cc)));
+    }
+    outln!(
+        "Date:       {}{}",
+        date.as_deref().unwrap_or("(no date)"),
+        e.date_raw
+            .as_deref()
+            .map(|r| format!("  (as written: {})", l(r)))
+            .unwrap_or_default()
+    );
+    outln!(
+        "Subject:    {}",
+        l(e.subject.as_deref().unwrap_or("(no subject)"))
+    );
+    if let Some(id) = &e.message_id {
+        outln!("Message-ID: {}", l(id));
+    }
+    outln!("Carried by ({}):", carried_by.len());
+    for id in &carried_by {
+        outln!("  {id}");
+    }
+    outln!();
+    outln!("{}", sanitize::for_terminal(e.text.trim_end(), true));
+    Ok(Outcome::Success)
 }

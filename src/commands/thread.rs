@@ -24,6 +24,24 @@ pub(crate) struct Node {
     pub current: bool,
     /// Ids of the articles that cite the message.
     pub cited_by: Vec<i64>,
+    /// Messages found inside it (forwarded, quoted, attached), in order.
+    pub embedded: Vec<EmbeddedNode>,
+}
+
+/// A message found inside a message of the conversation.
+#[derive(Serialize)]
+pub(crate) struct EmbeddedNode {
+    /// `e-` and its identity (`mailcite show e-ID`).
+    pub id: String,
+    /// `attached`, `forwarded` or `quoted`.
+    pub kind: String,
+    /// Read back from pasted text.
+    pub reconstructed: bool,
+    pub date: Option<String>,
+    pub from: String,
+    pub subject: Option<String>,
+    /// Nesting below the carrying message (1: directly inside it).
+    pub depth: usize,
 }
 
 #[derive(Serialize)]
@@ -49,6 +67,37 @@ pub(crate) fn nodes(archive: &Archive, m: &MessageRow) -> anyhow::Result<Vec<Nod
             .collect();
         cited.insert(n.key, ids);
     }
+    let mut inside: std::collections::HashMap<i64, Vec<EmbeddedNode>> =
+        std::collections::HashMap::new();
+    for n in &tree {
+        let rows = archive.catalog.embedded_in(n.key)?;
+        let list = rows
+            .iter()
+            .map(|e| {
+                let mut depth = 1;
+                let mut at = e.container;
+                while let Some(c) = at {
+                    depth += 1;
+                    if depth > rows.len() + 1 {
+                        break;
+                    }
+                    at = rows.iter().find(|x| x.pos == c).and_then(|x| x.container);
+                }
+                EmbeddedNode {
+                    id: format!("e-{}", e.identity),
+                    kind: e.kind.clone(),
+                    reconstructed: e.reconstructed,
+                    date: e
+                        .date_utc
+                        .map(|t| crate::commands::search::embedded_date(t, e.date_offset)),
+                    from: sender(&e.from),
+                    subject: e.subject.clone(),
+                    depth,
+                }
+            })
+            .collect();
+        inside.insert(n.key, list);
+    }
     let nodes: Vec<Node> = tree
         .iter()
         .map(|n| {
@@ -65,6 +114,7 @@ pub(crate) fn nodes(archive: &Archive, m: &MessageRow) -> anyhow::Result<Vec<Nod
                 link: n.link,
                 current: n.key == m.key,
                 cited_by: cited.remove(&n.key).unwrap_or_default(),
+                embedded: inside.remove(&n.key).unwrap_or_default(),
             }
         })
         .collect();
@@ -109,6 +159,22 @@ pub fn run(ctx: &Context, args: ThreadArgs) -> anyhow::Result<Outcome> {
                 format!("  [cited in article {}]", ids.join(", "))
             }
         );
+        for e in &n.embedded {
+            outln!(
+                "  {}  {:<25}  {:<20} {}↳ {} {}{}",
+                short_id(&e.id),
+                e.date.as_deref().unwrap_or("(no date)"),
+                clip(&line(&e.from), 20),
+                "  ".repeat((n.depth + e.depth).min(20)),
+                e.kind,
+                clip(&line(e.subject.as_deref().unwrap_or("(no subject)")), 60),
+                if e.reconstructed {
+                    "  (reconstructed)"
+                } else {
+                    ""
+                }
+            );
+        }
     }
     Ok(Outcome::Success)
 }

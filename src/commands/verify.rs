@@ -125,8 +125,64 @@ fn check_index(archive: &Archive, report: &mut VerifyReport) -> anyhow::Result<u
     };
     let docs = searcher.documents()?;
     let mut indexed: HashMap<i64, Vec<String>> = HashMap::with_capacity(docs.len());
+    // Messages found inside archived messages: one document each, under the
+    // key of the first message that carries it.
+    let mut embedded: HashMap<String, Vec<i64>> = HashMap::new();
     for (key, id) in &docs {
-        indexed.entry(*key as i64).or_default().push(id.clone());
+        match id.strip_prefix("e-") {
+            Some(identity) => embedded
+                .entry(identity.to_string())
+                .or_default()
+                .push(*key as i64),
+            None => indexed.entry(*key as i64).or_default().push(id.clone()),
+        }
+    }
+    let mut expected: Vec<(String, i64)> = archive.catalog.embedded_first_carriers()?;
+    expected.sort();
+    for (identity, parent) in &expected {
+        let found = embedded.remove(identity).unwrap_or_default();
+        if found.len() == 1 && found[0] == *parent {
+            continue;
+        }
+        let m = archive.message(*parent)?;
+        let (kind, problem) = if found.is_empty() {
+            (
+                "index-missing",
+                format!(
+                    "the message found inside {} is not in the search index; `mailcite verify --repair` or `mailcite reindex` rebuilds the index",
+                    m.id.to_hex()
+                ),
+            )
+        } else {
+            (
+                "index-extra",
+                format!(
+                    "the search index holds the message found inside {} {} time(s), under other keys than its carrier's",
+                    m.id.to_hex(),
+                    found.len()
+                ),
+            )
+        };
+        report.problems.push(Problem {
+            kind: kind.into(),
+            id: Some(format!("e-{identity}")),
+            key: Some(*parent),
+            message_id: None,
+            problem,
+            occurrences: verify::occurrence_labels(archive, *parent)?,
+        });
+    }
+    let mut unknown: Vec<(String, Vec<i64>)> = embedded.into_iter().collect();
+    unknown.sort();
+    for (identity, keys) in unknown {
+        report.problems.push(Problem {
+            kind: "index-extra".into(),
+            id: Some(format!("e-{identity}")),
+            key: keys.first().copied(),
+            message_id: None,
+            problem: "the search index holds a message found inside another that the catalog does not know".into(),
+            occurrences: Vec::new(),
+        });
     }
     let catalog: HashMap<i64, String> = archive
         .catalog

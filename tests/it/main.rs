@@ -7,6 +7,7 @@ mod attachments;
 mod authenticity;
 mod citations_eval;
 mod crash;
+mod embedded;
 mod evidence;
 mod hostile;
 mod import;

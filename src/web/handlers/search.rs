@@ -168,9 +168,29 @@ fn run(state: &State, params: &HashMap<String, String>) -> Result<Response, WebE
             .as_deref()
             .filter(|s| !s.trim().is_empty())
             .unwrap_or("(no subject)");
+        // A message found inside others opens on the first that carries it.
+        let (href, inside) = match &h.embedded {
+            Some(e) => (
+                e.carried_by
+                    .first()
+                    .map_or_else(String::new, |id| message_url(id)),
+                format!(
+                    " · <span class=\"note\">{} message{} inside {} message{}</span>",
+                    escape(&e.kind),
+                    if e.reconstructed {
+                        " reconstructed from the text"
+                    } else {
+                        ""
+                    },
+                    e.carried_by.len(),
+                    if e.carried_by.len() == 1 { "" } else { "s" }
+                ),
+            ),
+            None => (message_url(&h.id), String::new()),
+        };
         body.push_str(&format!(
-            "<li class=\"hit\"><a class=\"subject\" href=\"{}\">{}</a>\n<div class=\"meta\"><span class=\"date\">{}</span> · <span class=\"who\">{}</span> → <span class=\"who\">{}</span> · <code>{}</code>{}{}</div>\n<p class=\"snippet\">{}</p></li>\n",
-            escape(&message_url(&h.id)),
+            "<li class=\"hit\"><a class=\"subject\" href=\"{}\">{}</a>\n<div class=\"meta\"><span class=\"date\">{}</span> · <span class=\"who\">{}</span> → <span class=\"who\">{}</span> · <code>{}</code>{inside}{}{}</div>\n<p class=\"snippet\">{}</p></li>\n",
+            escape(&href),
             escape(subject),
             escape(h.date.as_deref().unwrap_or("(no date)")),
             escape(&crate::output::sender(&h.from)),
