@@ -313,14 +313,26 @@ const MARKERS: &[(&str, bool)] = &[
     ("messaggio inoltrato", true),
     ("oorspronkelijk bericht", false),
     ("doorgestuurd bericht", true),
+    // Apple Mail's "Begin forwarded message:" in other languages.
+    ("начало переадресованного сообщения:", true),
+    ("anfang der weitergeleiteten nachricht:", true),
+    ("début du message réexpédié:", true),
+    ("inicio del mensaje reenviado:", true),
+    ("inizio messaggio inoltrato:", true),
+    ("begin doorgestuurd bericht:", true),
 ];
 
 /// If `content` is a marker line, whether it announces a forward.
 fn marker(content: &str) -> Option<bool> {
     let t = content.trim();
+    if t.len() > 80 {
+        return None;
+    }
+    // "réexpédié :" (French puts a space before the colon).
     let core = t
         .trim_matches(|c: char| c == '-' || c == '_' || c == '=' || c == '*' || c.is_whitespace())
-        .to_lowercase();
+        .to_lowercase()
+        .replace(" :", ":");
     let framed = t.len() != core.len() || t.starts_with('-');
     MARKERS.iter().find_map(|&(phrase, forward)| {
         let ok = core == phrase
@@ -386,11 +398,13 @@ fn label(content: &str) -> Option<(Label, &str)> {
 fn header_block(lines: &[Line<'_>], mut i: usize, depth: usize) -> (Headers, usize) {
     let mut h = Headers::default();
     let mut last: Option<Label> = None;
+    let mut open = false;
     while i < lines.len() && lines[i].depth == depth {
         let c = lines[i].content;
         if c.trim().is_empty() {
             break;
         }
+        let ends_open = c.trim_end().ends_with([';', ',']);
         if let Some((l, v)) = label(c) {
             let slot = match l {
                 Label::From => &mut h.from,
@@ -405,22 +419,39 @@ fn header_block(lines: &[Line<'_>], mut i: usize, depth: usize) -> (Headers, usi
             }
             *slot = Some(v.to_string());
             last = Some(l);
-        } else if c.starts_with([' ', '\t']) && matches!(last, Some(Label::To | Label::Cc)) {
-            let slot = if last == Some(Label::To) {
-                &mut h.to
-            } else {
-                &mut h.cc
+            open = ends_open;
+        } else if is_continuation(c, last, open) {
+            let slot = match last {
+                Some(Label::From) => &mut h.from,
+                Some(Label::To) => &mut h.to,
+                _ => &mut h.cc,
             };
             if let Some(s) = slot {
                 s.push(' ');
                 s.push_str(c.trim());
             }
+            open = ends_open;
         } else {
             break;
         }
         i += 1;
     }
     (h, i)
+}
+
+/// Whether `line`, which is not a `Label: value` line, continues the
+/// address header before it: an indented line, or one that text
+/// conversion wrapped (an address in angle brackets, a `;`-separated list,
+/// or any line after one that ended with `;` or `,`: `open`).
+fn is_continuation(line: &str, last: Option<Label>, open: bool) -> bool {
+    if !matches!(last, Some(Label::From | Label::To | Label::Cc)) {
+        return false;
+    }
+    let t = line.trim();
+    open || line.starts_with([' ', '\t'])
+        || t.starts_with('<')
+        || t.starts_with("[mailto:")
+        || (last != Some(Label::From) && (t.contains(';') || t.ends_with(',')))
 }
 
 /// Where a pasted message starts at line `i`: the line after its marker (or
@@ -570,7 +601,9 @@ fn addresses(value: &str) -> Vec<Address> {
         if p.is_empty() {
             continue;
         }
-        let (name, address) = match (p.find('<'), p.rfind('>')) {
+        // The first <...>: a wrapped header may repeat the address.
+        let close = p.find('<').and_then(|a| p[a..].find('>').map(|b| a + b));
+        let (name, address) = match (p.find('<'), close) {
             (Some(a), Some(b)) if b > a => {
                 let addr = p[a + 1..b].trim().to_string();
                 let name = p[..a].trim().trim_matches('"').trim().to_string();
@@ -880,6 +913,34 @@ mod tests {
         assert_eq!(e[0].date.unwrap().offset_secs, 3600);
         assert_eq!(e[1].container, Some(0));
         assert_eq!(e[1].subject.as_deref(), Some("fees due"));
+    }
+
+    #[test]
+    fn wrapped_headers_and_translated_apple_markers() {
+        let p = text_message(
+            "Ecco.\n\nInizio messaggio inoltrato:\n\n\
+             Da: Port Office\n<office@port-murmansk.example>\n\
+             A: Ivan Petrov; Lena Sokol;\nBoard\n\
+             Oggetto: fattura 114\nData: 2 marzo 2009 09:00\n\n\
+             Fattura allegata.\n",
+        );
+        let e = extract(&p);
+        assert_eq!(e.len(), 1, "{e:#?}");
+        assert_eq!(e[0].kind, EmbeddedKind::Forwarded);
+        assert_eq!(
+            e[0].from[0].address.as_deref(),
+            Some("office@port-murmansk.example")
+        );
+        assert_eq!(e[0].to.len(), 3, "{:?}", e[0].to);
+        assert_eq!(e[0].subject.as_deref(), Some("fattura 114"));
+        assert_eq!(e[0].text, "Fattura allegata.");
+        let f = text_message(
+            "Début du message réexpédié :\n\nDe : Anna Berg <anna.berg@nordlicht-trade.example>\n\
+             Objet : frais de port\nDate : 2 mars 2009 18:40\n\nCombien ?\n",
+        );
+        let e = extract(&f);
+        assert_eq!(e.len(), 1, "{e:#?}");
+        assert_eq!(e[0].subject.as_deref(), Some("frais de port"));
     }
 
     #[test]

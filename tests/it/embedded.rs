@@ -209,3 +209,87 @@ fn verify_and_reindex_keep_one_document_per_original() {
     assert_eq!(v["index_documents"], 7, "{v}");
     assert_eq!(search(&archive, "is:embedded")["total"], 4);
 }
+
+/// Real forwards from the hard cases in ../shared/corpora: a forward of a
+/// forward of an Outlook forward (attached three deep, then pasted twice),
+/// an Italian reply chain with Apple Mail's translated marker, and a
+/// forward in a journalism-tools test mailbox.
+#[test]
+fn real_forward_chains_from_the_hard_corpus() {
+    let Some(corpora) = shared_corpora() else {
+        return;
+    };
+    let hard = corpora.join("hard");
+    let files = [
+        hard.join("james-mime4j/core/src/test/resources/mimetools-testmsgs/frag.msg"),
+        hard.join("spamscope-mail-parser/mail_test_7"),
+        hard.join("journalism-tools/aleph-ingest-file/plan.mbox"),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let archive = tmp.path().join("a");
+    let report = import_json(
+        &archive,
+        &files.iter().map(|p| p.as_path()).collect::<Vec<_>>(),
+    );
+    assert_eq!(report["totals"]["imported"], 3, "{report}");
+    let inside = |query: &str| -> Vec<Value> {
+        let hits = search(&archive, query);
+        let id = hits["hits"][0]["id"].as_str().unwrap().to_string();
+        let out = mailcite(&archive)
+            .args(["show", "--json", &id])
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["embedded"].as_array().unwrap().clone()
+    };
+
+    let frag = inside("subject:priceless");
+    let kinds: Vec<&str> = frag.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["attached", "attached", "attached", "quoted", "quoted"]
+    );
+    let containers: Vec<Value> = frag.iter().map(|e| e["container"].clone()).collect();
+    assert_eq!(
+        containers,
+        [Value::Null, 0.into(), 1.into(), 2.into(), 3.into()]
+    );
+    assert_eq!(frag[2]["from"][0]["address"], "ShawnM@snesystems.com");
+    assert_eq!(frag[2]["subject"], "FW: Another Priceless  Moment");
+    assert_eq!(frag[4]["from"][0]["address"], "Ailinn@bellsouth.net");
+    assert_eq!(frag[4]["reconstructed"], true);
+
+    let ordine = inside("subject:ordine");
+    assert_eq!(ordine.len(), 3);
+    assert_eq!(ordine[2]["kind"], "forwarded");
+    assert_eq!(ordine[2]["subject"], "R: R: Ordine");
+    assert_eq!(
+        ordine[2]["from"][0]["address"],
+        "anna.milone@mmlampadari.com"
+    );
+
+    let plan = inside("subject:plan");
+    assert_eq!(plan.len(), 1);
+    assert_eq!(plan[0]["kind"], "forwarded");
+    assert_eq!(
+        plan[0]["from"][0]["address"],
+        "Tiamat.Mesopotamian@yandex.ru"
+    );
+    assert_eq!(plan[0]["subject"], "Our friends has a good plan");
+    assert!(
+        plan[0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Our friends do propose")
+    );
+
+    // Each original is searchable on its own.
+    let shawn = search(&archive, "is:attached from:ShawnM@snesystems.com");
+    assert_eq!(shawn["total"], 1, "{shawn}");
+    let v = mailcite(&archive)
+        .args(["verify", "--json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&v.stdout).unwrap();
+    assert_eq!(v["problems"].as_array().unwrap().len(), 0, "{v}");
+}
