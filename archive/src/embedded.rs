@@ -325,7 +325,10 @@ const MARKERS: &[(&str, bool)] = &[
 /// If `content` is a marker line, whether it announces a forward.
 fn marker(content: &str) -> Option<bool> {
     let t = content.trim();
-    if t.len() > 80 {
+    // Most lines are prose: only a framed line ("-----…-----") or one that
+    // ends with a colon can be a marker. Decide that without allocating.
+    let frame = ['-', '_', '=', '*'];
+    if t.len() > 80 || !(t.starts_with(frame) || t.ends_with(frame) || t.ends_with(':')) {
         return None;
     }
     // "réexpédié :" (French puts a space before the colon).
@@ -360,6 +363,9 @@ enum Label {
 fn label(content: &str) -> Option<(Label, &str)> {
     let t = content.trim_start();
     let colon = t.find(':')?;
+    if colon > 48 {
+        return None;
+    }
     let name = t[..colon].trim().trim_matches('*').trim().to_lowercase();
     if name.is_empty() || name.chars().count() > 20 {
         return None;

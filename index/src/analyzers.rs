@@ -41,7 +41,7 @@ pub const RAW_TOKENIZER: &str = "raw";
 pub const MAX_TOKEN_BYTES: usize = 100;
 
 /// How many bytes of text language detection looks at.
-pub const DETECTION_PREFIX_BYTES: usize = 2048;
+pub const DETECTION_PREFIX_BYTES: usize = 1024;
 
 /// A language tantivy can stem, with the codes mailcite uses for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
