@@ -667,3 +667,45 @@ fn browser_end_to_end() {
         "{passages:?}"
     );
 }
+
+#[test]
+fn messages_inside_are_listed_and_searchable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let archive = tmp.path().join("archive");
+    let dir = repo().join("tests/fixtures/embedded");
+    let out = mailcite(&archive)
+        .arg("import")
+        .arg(dir.join("forward-chain.eml"))
+        .arg(dir.join("second-forward.eml"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let server = Server::start(&archive, &[]);
+    let hits = server.get("/search?q=is%3Aembedded+from%3Aanna.berg%40nordlicht-trade.example");
+    assert_eq!(hits.status, 200);
+    assert!(
+        hits.body
+            .contains("reconstructed from the text inside 2 messages"),
+        "{}",
+        hits.body
+    );
+    let search = server.get("/search?q=subject%3A%22Fwd%3A+RE%3A+harbour+fees%22");
+    let start = search
+        .body
+        .find("href=\"/m/")
+        .expect("a hit links to its message")
+        + 6;
+    let end = start + search.body[start..].find('"').unwrap();
+    let page = server.get(&search.body[start..end]);
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Messages inside (2)"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("Anna Berg &lt;anna.berg@nordlicht-trade.example&gt;")
+    );
+    assert!(page.body.contains("class=\"depth1\""));
+}

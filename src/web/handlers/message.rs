@@ -136,6 +136,44 @@ fn render(state: &State, id: &str) -> Result<Response, WebError> {
         b.push_str("</ul>\n");
     }
 
+    // Messages found inside this one.
+    let inside = archive.catalog.embedded_in(m.key)?;
+    if !inside.is_empty() {
+        b.push_str(&format!(
+            "<h2>Messages inside ({})</h2>\n<p class=\"note\">Attached messages keep their bytes; pasted ones are reconstructed from the text above (header lines as pasted, the date maybe without its zone).</p>\n<ol class=\"embedded\">\n",
+            inside.len()
+        ));
+        for e in &inside {
+            let mut depth = 0;
+            let mut at = e.container;
+            while let Some(c) = at {
+                depth += 1;
+                if depth > inside.len() {
+                    break;
+                }
+                at = inside.iter().find(|x| x.pos == c).and_then(|x| x.container);
+            }
+            b.push_str(&format!(
+                "<li class=\"depth{}\"><strong>{}</strong>{} · {} · {} · <code>e-{}</code><pre class=\"text\">{}</pre></li>\n",
+                depth.min(4),
+                escape(e.subject.as_deref().unwrap_or("(no subject)")),
+                if e.reconstructed {
+                    format!(" <span class=\"note\">{} (reconstructed)</span>", escape(&e.kind))
+                } else {
+                    format!(" <span class=\"note\">{}</span>", escape(&e.kind))
+                },
+                escape(&crate::output::addresses(&e.from)),
+                escape(&crate::commands::search::embedded_date_or_none(
+                    e.date_utc,
+                    e.date_offset
+                )),
+                escape(&e.identity[..12.min(e.identity.len())]),
+                escape(e.text.trim_end())
+            ));
+        }
+        b.push_str("</ol>\n");
+    }
+
     // Citations.
     b.push_str("<h2>Cited in</h2>\n");
     if cited_in.is_empty() {
