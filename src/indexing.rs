@@ -428,6 +428,10 @@ fn docs_for(archive: &Archive, rows: &[MessageRow]) -> anyhow::Result<Vec<IndexD
     let mut docs = Vec::with_capacity(built.len());
     for (i, d, embedded) in built {
         let m = &rows[i];
+        if embedded.is_empty() {
+            docs.push(d);
+            continue;
+        }
         archive.catalog.record_embedded(m.key, &embedded)?;
         for e in archive.catalog.embedded_first_in(m.key)? {
             docs.push(embedded_doc(

@@ -203,6 +203,21 @@ const EMBEDDED_COLUMNS: &str = "e.id, l.pos, l.container, e.kind, e.reconstructe
      e.from_json, e.to_json, e.cc_json, e.subject, e.text";
 
 impl EmbeddedRow {
+    /// How deep this one is nested among `all`, the messages embedded in
+    /// one message: 0 when that message carries it directly.
+    pub fn nesting(&self, all: &[EmbeddedRow]) -> usize {
+        let mut depth = 0;
+        let mut at = self.container;
+        while let Some(c) = at {
+            depth += 1;
+            if depth > all.len() {
+                break;
+            }
+            at = all.iter().find(|x| x.pos == c).and_then(|x| x.container);
+        }
+        depth
+    }
+
     /// The row an [`crate::embedded::Embedded`] message is stored as.
     pub fn from_embedded(child: i64, pos: usize, m: &crate::embedded::Embedded) -> EmbeddedRow {
         EmbeddedRow {
@@ -883,6 +898,21 @@ impl Catalog {
             .conn
             .prepare_cached(
                 "SELECT DISTINCT parent FROM embeddings WHERE child = ?1 ORDER BY parent",
+            )
+            .map_err(&e)?;
+        let rows = st.query_map([child], |r| r.get(0)).map_err(&e)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(&e)
+    }
+
+    /// Ids (SHA-256, hex) of every message that carries embedded original
+    /// `child`, in import order.
+    pub fn embedded_carrier_ids(&self, child: i64) -> Result<Vec<String>> {
+        let e = sql_err(&self.path);
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT lower(hex(m.sha256)) FROM messages m WHERE m.id IN \
+                 (SELECT parent FROM embeddings WHERE child = ?1) ORDER BY m.id",
             )
             .map_err(&e)?;
         let rows = st.query_map([child], |r| r.get(0)).map_err(&e)?;

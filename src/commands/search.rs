@@ -125,13 +125,7 @@ pub(crate) fn hits(
     for h in page {
         if let Some(identity) = h.id.strip_prefix("e-") {
             if let Some((row, _)) = archive.catalog.embedded_by_identity(identity)? {
-                let carried_by = archive
-                    .catalog
-                    .embedded_parents(row.child)?
-                    .into_iter()
-                    .filter_map(|k| archive.catalog.message(k).ok().flatten())
-                    .map(|m| m.id.to_hex())
-                    .collect();
+                let carried_by = archive.catalog.embedded_carrier_ids(row.child)?;
                 rows.push(Row::Embedded(h.score, Box::new(row), carried_by));
             }
         } else if let Some(m) = archive.catalog.message(h.key as i64)? {

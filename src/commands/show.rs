@@ -295,7 +295,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<Outcome> {
             embedded.len()
         );
         for e in &embedded {
-            let depth = nesting(&embedded, e);
+            let depth = e.nesting(&embedded);
             outln!(
                 "  {}e-{}  {}{}  {}  {}  {}",
                 "  ".repeat(depth),
@@ -557,23 +557,6 @@ pub fn occurrence_line(o: &Occurrence) -> String {
     s
 }
 
-/// How deep `e` is nested among the messages embedded in one message.
-fn nesting(
-    all: &[mailcite_archive::catalog::EmbeddedRow],
-    e: &mailcite_archive::catalog::EmbeddedRow,
-) -> usize {
-    let mut depth = 0;
-    let mut at = e.container;
-    while let Some(c) = at {
-        depth += 1;
-        if depth > all.len() {
-            break;
-        }
-        at = all.iter().find(|x| x.pos == c).and_then(|x| x.container);
-    }
-    depth
-}
-
 /// `mailcite show e-IDENTITY`: a message found inside archived messages.
 fn show_embedded(archive: &Archive, identity: &str, json: bool) -> anyhow::Result<Outcome> {
     let Some((e, _)) = archive.catalog.embedded_by_identity(identity)? else {
@@ -582,13 +565,7 @@ fn show_embedded(archive: &Archive, identity: &str, json: bool) -> anyhow::Resul
             sanitize::line(identity)
         );
     };
-    let carried_by: Vec<String> = archive
-        .catalog
-        .embedded_parents(e.child)?
-        .into_iter()
-        .filter_map(|k| archive.catalog.message(k).ok().flatten())
-        .map(|m| m.id.to_hex())
-        .collect();
+    let carried_by = archive.catalog.embedded_carrier_ids(e.child)?;
     let date = e
         .date_utc
         .map(|t| crate::commands::search::embedded_date(t, e.date_offset));
@@ -602,17 +579,7 @@ fn show_embedded(archive: &Archive, identity: &str, json: bool) -> anyhow::Resul
         return Ok(Outcome::Success);
     }
     let l = |s: &str| sanitize::line(s);
-    let addrs = |a: &[mailcite_archive::message::Address]| {
-        a.iter()
-            .map(|x| match (&x.name, &x.address) {
-                (Some(n), Some(a)) => format!("{n} <{a}>"),
-                (Some(n), None) => n.clone(),
-                (None, Some(a)) => a.clone(),
-                (None, None) => String::new(),
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let addrs = output::addresses;
     outln!("e-{}", e.identity);
     outln!(
         "{}",

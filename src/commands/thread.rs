@@ -74,15 +74,7 @@ pub(crate) fn nodes(archive: &Archive, m: &MessageRow) -> anyhow::Result<Vec<Nod
         let list = rows
             .iter()
             .map(|e| {
-                let mut depth = 1;
-                let mut at = e.container;
-                while let Some(c) = at {
-                    depth += 1;
-                    if depth > rows.len() + 1 {
-                        break;
-                    }
-                    at = rows.iter().find(|x| x.pos == c).and_then(|x| x.container);
-                }
+                let depth = 1 + e.nesting(&rows);
                 EmbeddedNode {
                     id: format!("e-{}", e.identity),
                     kind: e.kind.clone(),

@@ -144,15 +144,7 @@ fn render(state: &State, id: &str) -> Result<Response, WebError> {
             inside.len()
         ));
         for e in &inside {
-            let mut depth = 0;
-            let mut at = e.container;
-            while let Some(c) = at {
-                depth += 1;
-                if depth > inside.len() {
-                    break;
-                }
-                at = inside.iter().find(|x| x.pos == c).and_then(|x| x.container);
-            }
+            let depth = e.nesting(&inside);
             b.push_str(&format!(
                 "<li class=\"depth{}\"><strong>{}</strong>{} · {} · {} · <code>e-{}</code><pre class=\"text\">{}</pre></li>\n",
                 depth.min(4),
