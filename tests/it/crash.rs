@@ -132,24 +132,9 @@ fn assert_verifies(archive: &Path) {
 
 /// The ids a search finds, in order.
 fn search_ids(archive: &Path, query: &str) -> Vec<String> {
-    let out = mailcite(archive)
-        .args(["search", "--json", "--limit", "100000", query])
-        .output()
-        .unwrap();
-    assert!(
-        matches!(out.status.code(), Some(0) | Some(1)),
-        "search {query}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     // Sorted: messages of the same date may come in another order from
     // an index built in another order.
-    let mut ids: Vec<String> = v["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["id"].as_str().unwrap().to_string())
-        .collect();
+    let mut ids = hit_ids(&search_json(archive, query, 100_000));
     ids.sort();
     ids
 }

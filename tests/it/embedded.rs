@@ -15,25 +15,7 @@ fn fixtures() -> Vec<PathBuf> {
 }
 
 fn search(archive: &Path, query: &str) -> Value {
-    let out = mailcite(archive)
-        .args(["search", "--json", "--limit", "100", query])
-        .output()
-        .unwrap();
-    assert!(
-        matches!(out.status.code(), Some(0) | Some(1)),
-        "search {query}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn ids(v: &Value) -> Vec<String> {
-    v["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["id"].as_str().unwrap().to_string())
-        .collect()
+    search_json(archive, query, 100)
 }
 
 fn imported() -> (tempfile::TempDir, PathBuf) {
@@ -58,14 +40,14 @@ fn forwards_and_attached_messages_become_searchable_children() {
     // Plain searches find the carrying messages only.
     let plain = search(&archive, "quittances");
     assert_eq!(plain["total"], 2, "{plain}");
-    assert!(ids(&plain).iter().all(|id| !id.starts_with("e-")));
+    assert!(hit_ids(&plain).iter().all(|id| !id.starts_with("e-")));
 
     // Four distinct originals: Ivan's forwarded reply, Anna's quoted
     // question (carried twice), the attached message and the forward pasted
     // inside it.
     let all = search(&archive, "is:embedded");
     assert_eq!(all["total"], 4, "{all}");
-    assert!(ids(&all).iter().all(|id| id.starts_with("e-")));
+    assert!(hit_ids(&all).iter().all(|id| id.starts_with("e-")));
 
     let anna = search(
         &archive,

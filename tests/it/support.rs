@@ -62,6 +62,31 @@ pub fn import_json(archive: &Path, paths: &[&Path]) -> Value {
     serde_json::from_slice(&out.stdout).expect("import --json prints JSON")
 }
 
+/// `mailcite search --json --limit LIMIT QUERY`, which may find nothing
+/// (exit 1) but must not fail.
+pub fn search_json(archive: &Path, query: &str, limit: usize) -> Value {
+    let out = mailcite(archive)
+        .args(["search", "--json", "--limit", &limit.to_string(), query])
+        .output()
+        .expect("run mailcite");
+    assert!(
+        matches!(out.status.code(), Some(0) | Some(1)),
+        "search {query}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("search --json prints JSON")
+}
+
+/// The ids of the hits of a `search --json` result, in order.
+pub fn hit_ids(v: &Value) -> Vec<String> {
+    v["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .map(|h| h["id"].as_str().expect("id").to_string())
+        .collect()
+}
+
 /// Runs `mailcite ARGS --json` and returns the parsed output.
 pub fn json(archive: &Path, args: &[&str]) -> Value {
     let out = mailcite(archive)
